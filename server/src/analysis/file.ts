@@ -1,0 +1,132 @@
+/**
+ * Per-file facts that function analysis depends on: probe/remove pairing,
+ * IRQ handlers, same-file wrappers and helpers, and who calls whom. The text
+ * facts come from a regex scan; the rest from summaries of the parsed
+ * functions (see summary.ts).
+ */
+import type { ApiEntry } from '../catalog';
+
+export interface FunctionSummary {
+  name: string;
+  /** The API this function wraps when it returns a map/alloc result. */
+  wraps?: ApiEntry;
+  /** It tests a mapping of one of its parameters with dma_mapping_error(). */
+  checksMapping?: boolean;
+  /** Last names (`rx_ring`) of the handles it releases, directly or through release helpers. */
+  releases: string[];
+  /** Struct fields it stores an allocation into: last name → allocation call name. */
+  allocates: { field: string; api: string; managed: boolean; line: number; character: number; endCharacter: number }[];
+}
+
+export interface FileFacts {
+  path: string;
+  wrappers: Map<string, ApiEntry>;
+  checkHelpers: Set<string>;
+  irqHandlers: Set<string>;
+  probeFunctions: Set<string>;
+  removeFunctions: Set<string>;
+  /** function name → names of functions it calls (text scan of its body). */
+  callees: Map<string, Set<string>>;
+  summaries: Map<string, FunctionSummary>;
+  /** File-scope arrays and objects (`static u8 buf[64];`): not DMA-able by streaming maps. */
+  globals: Set<string>;
+}
+
+// Column-0 definitions of arrays and struct objects: `static u8 buf[64];`, `static struct foo bar;`.
+const GLOBAL_OBJECT = /^(?:static\s+)?(?:(?:const|volatile|unsigned|signed)\s+)*(?:struct\s+\w+|u8|u16|u32|u64|char|int|long|__le32|__le64|__be32)\s+(?:__\w+\s+)*([a-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)*(?:__\w+(?:\([^)]*\))?\s*)*(?:=|;)/gm;
+const DRIVER_CALLBACK = /\.\s*(probe|remove|remove_new|shutdown)\s*=\s*&?\s*([A-Za-z_]\w*)/g;
+// request_irq(irq, handler, ...), devm_request_irq(dev, irq, handler, ...),
+// request_threaded_irq(irq, handler, thread_fn, ...), devm_request_threaded_irq(dev, irq, handler, thread_fn, ...)
+const IRQ_REQUEST = /\b(devm_)?request_(threaded_)?irq\s*\(/g;
+
+export interface TextFacts {
+  globals: Set<string>;
+  irqHandlers: Set<string>;
+  probeFunctions: Set<string>;
+  removeFunctions: Set<string>;
+}
+
+export function scanTextFacts(text: string): TextFacts {
+  const facts: TextFacts = { globals: new Set(), irqHandlers: new Set(), probeFunctions: new Set(), removeFunctions: new Set() };
+  GLOBAL_OBJECT.lastIndex = 0;
+  let g: RegExpExecArray | null;
+  while ((g = GLOBAL_OBJECT.exec(text))) facts.globals.add(g[1]);
+  if (text.includes('.probe') || text.includes('.remove')) {
+    DRIVER_CALLBACK.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = DRIVER_CALLBACK.exec(text))) {
+      if (m[1] === 'probe') facts.probeFunctions.add(m[2]);
+      else facts.removeFunctions.add(m[2]);
+    }
+  }
+  if (text.includes('request_')) {
+    IRQ_REQUEST.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = IRQ_REQUEST.exec(text))) {
+      const args = splitTopLevelArgs(text, m.index + m[0].length);
+      const handlerIndex = m[1] ? 2 : 1;
+      const handler = args[handlerIndex]?.trim().replace(/^&/, '');
+      if (handler && /^[A-Za-z_]\w*$/.test(handler) && handler !== 'NULL') facts.irqHandlers.add(handler);
+    }
+  }
+  return facts;
+}
+
+/** Splits a call's argument text starting just after its `(`. */
+function splitTopLevelArgs(text: string, from: number): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let start = from;
+  for (let i = from; i < text.length && i < from + 2000; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) {
+        args.push(text.slice(start, i));
+        return args;
+      }
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      args.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return args;
+}
+
+const CALL_NAMES = /\b([A-Za-z_]\w*)\s*\(/g;
+
+export function scanCallees(bodyText: string): Set<string> {
+  const out = new Set<string>();
+  CALL_NAMES.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = CALL_NAMES.exec(bodyText))) out.add(m[1]);
+  return out;
+}
+
+/** Functions reachable from `roots` through same-file calls (roots included). */
+export function reachableFrom(roots: Iterable<string>, callees: Map<string, Set<string>>): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...roots];
+  while (stack.length) {
+    const f = stack.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const g of callees.get(f) ?? []) if (callees.has(g) && !seen.has(g)) stack.push(g);
+  }
+  return seen;
+}
+
+export function emptyFacts(path: string): FileFacts {
+  return {
+    path,
+    wrappers: new Map(),
+    checkHelpers: new Set(),
+    irqHandlers: new Set(),
+    probeFunctions: new Set(),
+    removeFunctions: new Set(),
+    callees: new Map(),
+    summaries: new Map(),
+    globals: new Set(),
+  };
+}

@@ -1,0 +1,847 @@
+/**
+ * Resource lifecycles: every DMA acquisition in a function followed along
+ * every path (acquired → checked → released), the way a reviewer reads an
+ * error-handling ladder.
+ *
+ * One depth-first walk per acquisition over the control-flow graph, with the
+ * abstract state (the handle's state, the error variable's sign, whether a
+ * failure branch was taken, the last goto) memoised per node, so each node is
+ * visited a bounded number of times.
+ */
+import type { Node } from '../parse';
+import { lookupApi, type ApiEntry } from '../catalog';
+import type { CfgNode } from './cfg';
+import type { DmaCall, FunctionContext } from './function';
+import { addressOf, callArgs, callName, exprKey, isNullLiteral, isZeroLiteral, stripParens, walk } from './syntax';
+
+export type ResourceKind = 'map' | 'sg' | 'sgtable' | 'alloc' | 'pool' | 'pool-alloc';
+export type HandleState = 'unchecked' | 'ok' | 'failed' | 'released' | 'maybe';
+
+export interface Resource {
+  id: number;
+  call: DmaCall;
+  kind: ResourceKind;
+  /** Normalised key of where the result is stored ('' when not stored). */
+  key: string;
+  keys: Set<string>;
+  lhs?: Node;
+  /** alloc: the `&handle` out parameter. */
+  handleKey?: string;
+  handleNode?: Node;
+  /** map/sg: the mapped buffer or scatterlist. */
+  bufferKey?: string;
+  /** How the result is consumed. */
+  use: 'stored' | 'condition' | 'argument' | 'discarded' | 'returned';
+  cfgNode: number;
+  managed: boolean;
+}
+
+export interface Step {
+  node: Node;
+  message: string;
+}
+
+interface Trail {
+  step: Step;
+  prev?: Trail;
+}
+
+export interface Release {
+  call: DmaCall | { node: Node; name: string; args: Node[]; api?: ApiEntry };
+  state: HandleState;
+  /** The release does not belong to the resource's family (kfree of a coherent buffer…). */
+  mismatch: boolean;
+  /** Released through a helper: no argument comparison is possible. */
+  indirect: boolean;
+  steps: Step[];
+}
+
+export interface Misuse {
+  cond: Node;
+  test: Node;
+  kind: 'null-test' | 'error-constant' | 'less-than-zero';
+}
+
+export interface Leak {
+  exit: Node;
+  steps: Step[];
+}
+
+export interface Lifecycle {
+  resource: Resource;
+  /** Tested anywhere on some path. */
+  checked: boolean;
+  /** First use on a path where no check happened yet. */
+  uncheckedUse?: { node: Node; steps: Step[] };
+  misuses: Misuse[];
+  leaks: Leak[];
+  releases: Release[];
+  /** `p = PTR_ALIGN(p, …)`, `p += off`: the original pointer is lost. */
+  adjustments: Node[];
+  /** Statements that use the handle after it was released. */
+  usesAfterRelease: { node: Node; steps: Step[] }[];
+  /** The first statement using the buffer once the check passed (for redundant zeroing). */
+  firstUseAfterCheck?: Node;
+  /** Returned to the caller: the function is a wrapper. */
+  returned: boolean;
+  /** CFG nodes reached while the resource is held (acquired and not released). */
+  heldNodes: Set<number>;
+}
+
+const RELEASE_HELPER = /(free|release|cleanup|clean_up|unmap|destroy|teardown|deinit|uninit|fini|put|dealloc|unprepare)/i;
+const CPU_FREES = new Set(['kfree', 'kvfree', 'vfree', 'kfree_sensitive', 'free_pages', 'free_page', '__free_pages', 'devm_kfree', 'kmem_cache_free']);
+const TRANSPARENT = new Set(['unlikely', 'likely', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE']);
+
+export function kindOf(api: ApiEntry): ResourceKind | undefined {
+  switch (api.role) {
+    case 'map':
+      return 'map';
+    case 'map-sg':
+      return 'sg';
+    case 'map-sgtable':
+      return 'sgtable';
+    case 'alloc':
+      return 'alloc';
+    case 'pool-create':
+      return 'pool';
+    case 'pool-alloc':
+      return 'pool-alloc';
+    default:
+      return undefined;
+  }
+}
+
+/** A handle key as this function spells it: `p->f` through `p = &X` is `X.f`; `->` and `.` meet. */
+export function keyOf(ctx: FunctionContext, node: Node): string {
+  let k = exprKey(node).replace(/->/g, '.');
+  const m = /^([A-Za-z_]\w*)/.exec(k);
+  if (m && ctx.pointerAliases.has(m[1]) && k.length > m[1].length) {
+    k = ctx.pointerAliases.get(m[1])!.replace(/->/g, '.') + k.slice(m[1].length);
+  }
+  return k;
+}
+
+export function findResources(ctx: FunctionContext): Resource[] {
+  const out: Resource[] = [];
+  for (const call of ctx.dmaCalls) {
+    const kind = kindOf(call.api);
+    if (!kind) continue;
+    const cfgNode = ctx.cfgNodeOf(call.node);
+    if (cfgNode === undefined) continue;
+    const { use, lhs } = resultUse(call.node);
+    const key = lhs ? keyOf(ctx, lhs) : '';
+    const r: Resource = {
+      id: out.length,
+      call,
+      kind,
+      key,
+      keys: new Set(key ? [key] : []),
+      lhs,
+      use,
+      cfgNode,
+      managed: !!call.api.managed,
+    };
+    if (call.api.handle !== undefined && (kind === 'alloc' || kind === 'pool-alloc')) {
+      const h = call.args[call.api.handle];
+      const target = h && addressOf(h);
+      if (target) {
+        r.handleKey = keyOf(ctx, target);
+        r.handleNode = target;
+      }
+    }
+    if (call.api.buffer !== undefined && call.args[call.api.buffer]) r.bufferKey = keyOf(ctx, call.args[call.api.buffer]);
+    if (kind === 'pool' || kind === 'sgtable') r.bufferKey ??= key;
+    addCopyAliases(ctx, r);
+    out.push(r);
+  }
+  return out;
+}
+
+/** How the call's value is consumed, and where it is stored. */
+function resultUse(call: Node): { use: Resource['use']; lhs?: Node } {
+  let n = call;
+  let p = n.parent;
+  while (p && (p.type === 'parenthesized_expression' || p.type === 'cast_expression')) {
+    n = p;
+    p = p.parent;
+  }
+  if (!p) return { use: 'discarded' };
+  if (p.type === 'assignment_expression' && p.childForFieldName('right')?.id === n.id) {
+    const lhs = p.childForFieldName('left') ?? undefined;
+    return { use: insideCondition(p) ? 'condition' : 'stored', lhs };
+  }
+  if (p.type === 'init_declarator' && p.childForFieldName('value')?.id === n.id) {
+    let d = p.childForFieldName('declarator');
+    while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+    return { use: 'stored', lhs: d ?? undefined };
+  }
+  if (p.type === 'return_statement') return { use: 'returned' };
+  if (p.type === 'expression_statement') return { use: 'discarded' };
+  if (insideCondition(n)) return { use: 'condition' };
+  return { use: 'argument' };
+}
+
+function insideCondition(node: Node): boolean {
+  let n: Node | null = node;
+  while (n && n.parent) {
+    const p: Node = n.parent;
+    if ((p.type === 'if_statement' || p.type === 'while_statement' || p.type === 'do_statement') && p.childForFieldName('condition')?.id === n.id) return true;
+    if (p.type === 'expression_statement' || p.type === 'compound_statement' || p.type === 'declaration') return false;
+    n = p;
+  }
+  return false;
+}
+
+/** Flow-insensitive copies: `a = h;` and `T a = h;` make `a` another name for the handle. */
+function addCopyAliases(ctx: FunctionContext, r: Resource): void {
+  if (!r.key) return;
+  const pairs: [Node, Node][] = [];
+  for (const n of walk(ctx.body)) {
+    if (n.type === 'assignment_expression' && n.child(1)?.text === '=') {
+      const l = n.childForFieldName('left');
+      const rr = n.childForFieldName('right');
+      if (l && rr) pairs.push([l, rr]);
+    } else if (n.type === 'init_declarator') {
+      const v = n.childForFieldName('value');
+      let d = n.childForFieldName('declarator');
+      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+      if (d && v) pairs.push([d, v]);
+    }
+  }
+  for (let round = 0; round < 2; round++) {
+    for (const [l, rr] of pairs) {
+      const right = stripParens(rr);
+      if (right.type !== 'identifier' && right.type !== 'field_expression' && right.type !== 'subscript_expression') continue;
+      if (r.keys.has(keyOf(ctx, right))) r.keys.add(keyOf(ctx, l));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Condition evaluation
+
+export type ErrState = 'neg' | 'zero' | 'unknown';
+
+interface Branches {
+  t: HandleState;
+  f: HandleState;
+  misuse?: Misuse;
+}
+
+/** What a condition says about the handle on its true and false edges. */
+export function testOf(ctx: FunctionContext, r: Resource, cond: Node, acquired: boolean): Branches | undefined {
+  const e = stripParens(cond);
+  if (e.type === 'unary_expression' && e.child(0)?.text === '!') {
+    const inner = testOf(ctx, r, e.childForFieldName('argument')!, acquired);
+    return inner && { t: inner.f, f: inner.t, misuse: inner.misuse };
+  }
+  if (e.type === 'call_expression' && TRANSPARENT.has(callName(e))) {
+    const a = callArgs(e)[0];
+    return a ? testOf(ctx, r, a, acquired) : undefined;
+  }
+  if (e.type === 'binary_expression') {
+    const op = e.child(1)?.text;
+    const left = e.childForFieldName('left')!;
+    const right = e.childForFieldName('right')!;
+    if (op === '&&' || op === '||') {
+      const a = testOf(ctx, r, left, acquired);
+      const b = testOf(ctx, r, right, acquired);
+      const one = a ?? b;
+      if (!one) return undefined;
+      const misuse = a?.misuse ?? b?.misuse;
+      // `ok && …` true ⇒ ok; `fail || …` false ⇒ ok. The other edge is unknown.
+      if (op === '&&') return { t: one.t, f: 'maybe', misuse };
+      return { t: 'maybe', f: one.f, misuse };
+    }
+    if (['==', '!=', '<', '<=', '>', '>='].includes(op ?? '')) {
+      const [subject, other, flipped] = isHandle(ctx, r, left) ? [left, right, false] : isHandle(ctx, r, right) ? [right, left, true] : [undefined, undefined, false];
+      if (subject && other) return comparison(r, e, op!, other, flipped);
+    }
+  }
+  // A check call: dma_mapping_error(dev, h), or a same-file helper that calls it.
+  if (e.type === 'call_expression') {
+    const name = callName(e);
+    const isCheck = name === 'dma_mapping_error' || name === 'pci_dma_mapping_error' || /mapping_error/.test(name) || ctx.facts.checkHelpers.has(name);
+    if (isCheck && callArgs(e).some((a) => isHandle(ctx, r, a))) return { t: 'failed', f: 'ok' };
+    // `if (!dma_map_sg(...))`: the acquisition is its own subject.
+    if (e.id === r.call.node.id) return truthiness(r, e);
+    if (isCheck) return undefined;
+  }
+  if (e.type === 'assignment_expression' && e.childForFieldName('right') && stripParens(e.childForFieldName('right')!).id === r.call.node.id) {
+    return truthiness(r, e);
+  }
+  if (isHandle(ctx, r, e)) return truthiness(r, e);
+  // A variable holding the result of dma_mapping_error(dev, h).
+  if (e.type === 'identifier' && r.kind === 'map') {
+    const holder = checkHolder(ctx, r, e.text);
+    if (holder) return { t: 'failed', f: 'ok' };
+  }
+  // Anything else that tests the handle deep inside: counted as checked, edges unknown.
+  if (acquired && containsCheckOf(ctx, r, e)) return { t: 'maybe', f: 'maybe' };
+  return undefined;
+}
+
+function isHandle(ctx: FunctionContext, r: Resource, n: Node): boolean {
+  const s = stripParens(n);
+  if (s.id === r.call.node.id) return true;
+  if (s.type === 'assignment_expression') {
+    const right = s.childForFieldName('right');
+    if (right && stripParens(right).id === r.call.node.id) return true;
+  }
+  if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression' && s.type !== 'pointer_expression') return false;
+  return r.keys.has(keyOf(ctx, s));
+}
+
+/** `if (h)`: true means success for pointers and counts; for a dma handle it is the 0-test misuse. */
+function truthiness(r: Resource, test: Node): Branches {
+  if (r.kind === 'map') return { t: 'ok', f: 'failed', misuse: { cond: test, test, kind: 'null-test' } };
+  if (r.kind === 'sgtable') return { t: 'failed', f: 'ok' };
+  return { t: 'ok', f: 'failed' };
+}
+
+function comparison(r: Resource, e: Node, op: string, other: Node, flipped: boolean): Branches | undefined {
+  const o = stripParens(other);
+  const zero = isNullLiteral(o) || isZeroLiteral(o);
+  if (r.kind === 'map') {
+    if (o.type === 'identifier' && o.text === 'DMA_MAPPING_ERROR') {
+      const misuse: Misuse = { cond: e, test: e, kind: 'error-constant' };
+      if (op === '==') return { t: 'failed', f: 'ok', misuse };
+      if (op === '!=') return { t: 'ok', f: 'failed', misuse };
+    }
+    if (zero && (op === '==' || op === '!=')) {
+      const misuse: Misuse = { cond: e, test: e, kind: 'null-test' };
+      return op === '==' ? { t: 'failed', f: 'ok', misuse } : { t: 'ok', f: 'failed', misuse };
+    }
+    return undefined;
+  }
+  if (r.kind === 'sg') {
+    if (!zero && !(o.type === 'number_literal' && o.text === '1')) return undefined;
+    const realOp = flipped ? mirror(op) : op;
+    if (zero && (realOp === '==' || realOp === '<=')) return { t: 'failed', f: 'ok' };
+    if (zero && (realOp === '!=' || realOp === '>')) return { t: 'ok', f: 'failed' };
+    if (!zero && realOp === '<') return { t: 'failed', f: 'ok' };
+    if (!zero && realOp === '>=') return { t: 'ok', f: 'failed' };
+    if (zero && realOp === '<') return { t: 'maybe', f: 'unchecked', misuse: { cond: e, test: e, kind: 'less-than-zero' } };
+    return undefined;
+  }
+  if (r.kind === 'sgtable') {
+    const realOp = flipped ? mirror(op) : op;
+    if (zero && (realOp === '<' || realOp === '!=')) return { t: 'failed', f: 'ok' };
+    if (zero && realOp === '==') return { t: 'ok', f: 'failed' };
+    return undefined;
+  }
+  if (!zero) return undefined;
+  if (op === '==') return { t: 'failed', f: 'ok' };
+  if (op === '!=') return { t: 'ok', f: 'failed' };
+  return undefined;
+}
+
+function mirror(op: string): string {
+  return ({ '<': '>', '>': '<', '<=': '>=', '>=': '<=' } as Record<string, string>)[op] ?? op;
+}
+
+/** `err = dma_mapping_error(dev, h);` — the variable that now holds the test. */
+function checkHolder(ctx: FunctionContext, r: Resource, name: string): boolean {
+  for (const a of ctx.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+    const left = a.type === 'assignment_expression' ? a.childForFieldName('left') : a.childForFieldName('declarator');
+    const right = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
+    if (!left || !right || left.text !== name) continue;
+    const call = stripParens(right);
+    if (call.type === 'call_expression' && /mapping_error/.test(callName(call)) && callArgs(call).some((x) => isHandle(ctx, r, x))) return true;
+  }
+  return false;
+}
+
+function containsCheckOf(ctx: FunctionContext, r: Resource, e: Node): boolean {
+  for (const n of walk(e)) {
+    if (n.type !== 'call_expression') continue;
+    const name = callName(n);
+    if ((/mapping_error/.test(name) || ctx.facts.checkHelpers.has(name)) && callArgs(n).some((a) => isHandle(ctx, r, a))) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Error-path recognition
+
+/** What an assignment or test says about the function's error variable. */
+export function errAssignment(ctx: FunctionContext, stmt: Node): ErrState | undefined {
+  if (!ctx.errorVar) return undefined;
+  let result: ErrState | undefined;
+  for (const n of walk(stmt)) {
+    let value: Node | null = null;
+    if (n.type === 'assignment_expression' && n.childForFieldName('left')?.text === ctx.errorVar) value = n.childForFieldName('right');
+    else if (n.type === 'init_declarator' && n.childForFieldName('declarator')?.text === ctx.errorVar) value = n.childForFieldName('value');
+    if (value) result = valueSign(value);
+  }
+  return result;
+}
+
+export function valueSign(value: Node): ErrState {
+  const v = stripParens(value);
+  if (isNegativeConstant(v)) return 'neg';
+  if (isZeroLiteral(v)) return 'zero';
+  if (v.type === 'call_expression' && ['PTR_ERR', 'dev_err_probe', 'PTR_ERR_OR_ZERO'].includes(callName(v))) return callName(v) === 'PTR_ERR_OR_ZERO' ? 'unknown' : 'neg';
+  return 'unknown';
+}
+
+export function isNegativeConstant(v: Node): boolean {
+  if (v.type === 'unary_expression' && v.child(0)?.text === '-') {
+    const a = v.childForFieldName('argument');
+    if (!a) return false;
+    const s = stripParens(a);
+    return s.type === 'number_literal' || (s.type === 'identifier' && /^E[A-Z0-9]+$/.test(s.text));
+  }
+  if (v.type === 'number_literal' && v.text.startsWith('-')) return true;
+  return false;
+}
+
+/** Edges of a condition on the error variable: `if (ret)`, `if (ret < 0)`, `if (!ret)`. */
+export function errTest(ctx: FunctionContext, cond: Node): { t: ErrState; f: ErrState } | undefined {
+  if (!ctx.errorVar) return undefined;
+  const e = stripParens(cond);
+  if (e.type === 'identifier' && e.text === ctx.errorVar) return { t: 'neg', f: 'zero' };
+  if (e.type === 'unary_expression' && e.child(0)?.text === '!') {
+    const inner = errTest(ctx, e.childForFieldName('argument')!);
+    return inner && { t: inner.f, f: inner.t };
+  }
+  if (e.type === 'call_expression' && TRANSPARENT.has(callName(e))) {
+    const a = callArgs(e)[0];
+    return a ? errTest(ctx, a) : undefined;
+  }
+  if (e.type === 'assignment_expression' && e.childForFieldName('left')?.text === ctx.errorVar) return { t: 'neg', f: 'zero' };
+  if (e.type === 'binary_expression') {
+    const op = e.child(1)?.text;
+    const l = e.childForFieldName('left');
+    const r = e.childForFieldName('right');
+    const subject = l && (stripParens(l).text === ctx.errorVar || (stripParens(l).type === 'assignment_expression' && stripParens(l).childForFieldName('left')?.text === ctx.errorVar));
+    if (subject && r && isZeroLiteral(r)) {
+      if (op === '<' || op === '!=') return { t: 'neg', f: 'zero' };
+      if (op === '==' || op === '>=') return { t: 'zero', f: 'neg' };
+    }
+  }
+  return undefined;
+}
+
+/** Which edge of a condition is the failure branch: 0 (true), 1 (false) or -1 (neither). */
+export function failureEdge(ctx: FunctionContext, cond: Node): number {
+  const e = stripParens(cond);
+  if (e.type === 'unary_expression' && e.child(0)?.text === '!') {
+    const a = stripParens(e.childForFieldName('argument')!);
+    if (a.type === 'identifier' || a.type === 'field_expression' || a.type === 'subscript_expression') return 0;
+    if (a.type === 'call_expression' && /alloc|map|create|get|find|request|ioremap/.test(callName(a))) return 0;
+    const inner = failureEdge(ctx, a);
+    return inner === -1 ? -1 : 1 - inner;
+  }
+  if (e.type === 'call_expression') {
+    const name = callName(e);
+    if (TRANSPARENT.has(name)) {
+      const a = callArgs(e)[0];
+      return a ? failureEdge(ctx, a) : -1;
+    }
+    if (name === 'IS_ERR' || name === 'IS_ERR_OR_NULL' || /mapping_error/.test(name)) return 0;
+    return -1;
+  }
+  const err = errTest(ctx, e);
+  if (err) return err.t === 'neg' ? 0 : 1;
+  if (e.type === 'binary_expression') {
+    const op = e.child(1)?.text;
+    const r = e.childForFieldName('right');
+    if (op === '||') {
+      const a = failureEdge(ctx, e.childForFieldName('left')!);
+      const b = failureEdge(ctx, r!);
+      return a === 0 || b === 0 ? 0 : -1;
+    }
+    if (r && (isNullLiteral(r) || isZeroLiteral(r))) {
+      if (op === '==' && isNullLiteral(r)) return 0;
+      if (op === '<') return 0;
+    }
+  }
+  if (e.type === 'assignment_expression') {
+    const right = e.childForFieldName('right');
+    return right ? failureEdge(ctx, right) : -1;
+  }
+  return -1;
+}
+
+/** Is this return an error exit, given what the path knows? */
+export function isErrorReturn(ctx: FunctionContext, ret: Node, err: ErrState, failed: boolean, viaGoto: boolean): boolean {
+  const e = ret.namedChild(0);
+  if (!e || e.type === 'comment') return ctx.returnKind === 'void' && failed;
+  const v = stripParens(e);
+  if (isNegativeConstant(v)) return true;
+  if (v.type === 'call_expression') {
+    const name = callName(v);
+    if (['ERR_PTR', 'PTR_ERR', 'ERR_CAST', 'dev_err_probe'].includes(name)) return true;
+    return failed;
+  }
+  if (isNullLiteral(v)) return ctx.returnKind === 'pointer' || (v.type !== 'number_literal' ? true : false);
+  if (v.type === 'number_literal') return false;
+  if (v.type === 'identifier' && v.text === ctx.errorVar) return err === 'neg' || (err === 'unknown' && (failed || viaGoto));
+  if (v.type === 'identifier' && (v.text === 'false' || v.text === 'IRQ_NONE')) return failed;
+  return failed;
+}
+
+// ---------------------------------------------------------------------------
+// The walk
+
+interface Frame {
+  node: number;
+  state: HandleState;
+  err: ErrState;
+  failed: boolean;
+  viaGoto: number;
+  trail?: Trail;
+}
+
+interface NodeEffects {
+  releases: Release['call'][];
+  mismatched: Set<Node>;
+  indirect: Set<Node>;
+  uses: Node[];
+  reassigns: boolean;
+  adjusts: Node[];
+  err?: ErrState;
+  acquires: boolean;
+}
+
+const MAX_VISITS = 200_000;
+
+export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
+  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], usesAfterRelease: [], returned: r.use === 'returned', heldNodes: new Set() };
+  const effects = new Map<number, NodeEffects>();
+  const eff = (id: number): NodeEffects => {
+    let e = effects.get(id);
+    if (!e) {
+      e = computeEffects(ctx, r, ctx.cfg.nodes[id]);
+      effects.set(id, e);
+    }
+    return e;
+  };
+  const seen = new Set<string>();
+  const leakAt = new Set<number>();
+  const misuseAt = new Set<number>();
+  const releaseSeen = new Set<string>();
+  const adjustSeen = new Set<number>();
+  const afterReleaseSeen = new Set<number>();
+  const acqStep: Step = { node: r.call.node, message: acquisitionText(r) };
+  const start: Trail = { step: acqStep };
+  const stack: Frame[] = [];
+  const startNode = ctx.cfg.nodes[r.cfgNode];
+
+  // The acquisition statement itself: its own condition may already test it.
+  const first = eff(r.cfgNode);
+  if (startNode.kind === 'cond' && startNode.ast) {
+    const b = testOf(ctx, r, startNode.ast, true);
+    if (b) {
+      lc.checked = true;
+      if (b.misuse) lc.misuses.push(b.misuse);
+      stack.push({ node: startNode.succ[0], state: b.t, err: 'unknown', failed: b.t === 'failed', viaGoto: -1, trail: branchTrail(start, startNode, true) });
+      stack.push({ node: startNode.succ[1], state: b.f, err: 'unknown', failed: b.f === 'failed', viaGoto: -1, trail: branchTrail(start, startNode, false) });
+    } else {
+      for (let i = 0; i < startNode.succ.length; i++) stack.push({ node: startNode.succ[i], state: 'unchecked', err: 'unknown', failed: false, viaGoto: -1, trail: start });
+    }
+  } else if (startNode.kind === 'return') {
+    lc.returned = lc.returned || mentionsKeys(ctx, r, startNode.ast!);
+  } else {
+    const err = first.err ?? 'unknown';
+    for (const s of startNode.succ) stack.push({ node: s, state: 'unchecked', err, failed: false, viaGoto: -1, trail: start });
+  }
+
+  let visits = 0;
+  while (stack.length) {
+    const f = stack.pop()!;
+    if (++visits > MAX_VISITS) break;
+    const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.viaGoto}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const node = ctx.cfg.nodes[f.node];
+    if (node.kind === 'exit') continue;
+    if (node.id === r.cfgNode) continue; // around a loop to the acquisition again
+    const e = eff(node.id);
+    let state = f.state;
+    let trail = f.trail;
+    if (state === 'ok' || state === 'unchecked') lc.heldNodes.add(node.id);
+
+    if (node.kind === 'cond' && node.ast) {
+      const b = testOf(ctx, r, node.ast, true);
+      if (b && (state === 'unchecked' || state === 'maybe')) {
+        lc.checked = true;
+        if (b.misuse && state === 'unchecked' && !misuseAt.has(node.id)) {
+          misuseAt.add(node.id);
+          lc.misuses.push(b.misuse);
+        }
+        const err = errTest(ctx, node.ast);
+        push(stack, node.succ[0], b.t, err?.t ?? f.err, f.failed || b.t === 'failed', f.viaGoto, branchTrail(trail, node, true));
+        push(stack, node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(trail, node, false));
+        continue;
+      }
+      if (b && state === 'ok' && r.kind !== 'map') {
+        // A NULL test of a pointer known to be valid: only the valid edge is feasible.
+        if (b.t === 'ok' && b.f === 'failed') {
+          push(stack, node.succ[0], state, f.err, f.failed, f.viaGoto, trail);
+          continue;
+        }
+        if (b.f === 'ok' && b.t === 'failed') {
+          push(stack, node.succ[1], state, f.err, f.failed, f.viaGoto, trail);
+          continue;
+        }
+      }
+    }
+
+    // Releases.
+    if (e.releases.length) {
+      for (const call of e.releases) {
+        const key = `${call.node.id}|${state}`;
+        if (!releaseSeen.has(key)) {
+          releaseSeen.add(key);
+          lc.releases.push({ call, state, mismatch: e.mismatched.has(call.node), indirect: e.indirect.has(call.node), steps: toSteps({ step: { node: call.node, message: `released by ${call.name}()` }, prev: trail }) });
+        }
+      }
+      if (state === 'ok' || state === 'unchecked' || state === 'maybe') state = 'released';
+      trail = { step: { node: e.releases[0].node, message: `released by ${e.releases[0].name}()` }, prev: trail };
+    }
+
+    // Uses.
+    if (e.uses.length) {
+      if (state === 'unchecked' && !lc.uncheckedUse) lc.uncheckedUse = { node: e.uses[0], steps: toSteps({ step: { node: e.uses[0], message: 'used before any check' }, prev: trail }) };
+      if (state === 'released' && !e.releases.length && !afterReleaseSeen.has(node.id)) {
+        afterReleaseSeen.add(node.id);
+        lc.usesAfterRelease.push({ node: e.uses[0], steps: toSteps({ step: { node: e.uses[0], message: 'used after release' }, prev: trail }) });
+      }
+      if (state === 'ok' && !lc.firstUseAfterCheck) lc.firstUseAfterCheck = node.ast;
+    }
+    if (e.adjusts.length && (state === 'ok' || state === 'unchecked') && !adjustSeen.has(node.id)) {
+      adjustSeen.add(node.id);
+      lc.adjustments.push(...e.adjusts);
+    }
+    if (e.reassigns || e.acquires) continue;
+
+    const err = e.err ?? f.err;
+    switch (node.kind) {
+      case 'return': {
+        if (mentionsKeys(ctx, r, node.ast!)) {
+          lc.returned = true;
+          continue;
+        }
+        const held = state === 'ok' || (state === 'unchecked' && r.use === 'stored');
+        if (held && isErrorReturn(ctx, node.ast!, err, f.failed, f.viaGoto >= 0)) {
+          const at = f.viaGoto >= 0 ? f.viaGoto : node.id;
+          if (!leakAt.has(at)) {
+            leakAt.add(at);
+            const exitNode = ctx.cfg.nodes[at].ast!;
+            lc.leaks.push({ exit: exitNode, steps: toSteps({ step: { node: node.ast!, message: `returns without ${releaseName(r)}()` }, prev: trail }) });
+          }
+        }
+        continue;
+      }
+      case 'goto':
+        push(stack, node.succ[0], state, err, f.failed, node.id, { step: { node: node.ast!, message: `jumps to ${node.label}` }, prev: trail });
+        continue;
+      case 'cond': {
+        if (!node.ast) break;
+        const et = errTest(ctx, node.ast);
+        const fe = failureEdge(ctx, node.ast);
+        for (let i = 0; i < node.succ.length; i++) {
+          const eState = et ? (i === 0 ? et.t : et.f) : err;
+          push(stack, node.succ[i], state, eState, f.failed || (fe === i && !node.loop), f.viaGoto, fe === i ? branchTrail(trail, node, i === 0) : trail);
+        }
+        continue;
+      }
+      default:
+        break;
+    }
+    for (const s of node.succ) push(stack, s, state, err, f.failed, f.viaGoto, trail);
+  }
+  return lc;
+}
+
+function push(stack: Frame[], node: number, state: HandleState, err: ErrState, failed: boolean, viaGoto: number, trail?: Trail): void {
+  stack.push({ node, state, err, failed, viaGoto, trail });
+}
+
+function branchTrail(prev: Trail | undefined, node: CfgNode, taken: boolean): Trail {
+  const text = node.ast ? node.ast.text.replace(/\s+/g, ' ') : '';
+  const short = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return { step: { node: node.ast!, message: `branch taken when \`${short}\` is ${taken ? 'true' : 'false'}` }, prev };
+}
+
+function toSteps(t: Trail | undefined): Step[] {
+  const out: Step[] = [];
+  for (let c = t; c; c = c.prev) out.push(c.step);
+  return out.reverse();
+}
+
+function acquisitionText(r: Resource): string {
+  switch (r.kind) {
+    case 'map':
+    case 'sg':
+    case 'sgtable':
+      return `mapped here by ${r.call.name}()`;
+    case 'pool':
+      return `pool created here by ${r.call.name}()`;
+    default:
+      return `allocated here by ${r.call.name}()`;
+  }
+}
+
+export function releaseName(r: Resource): string {
+  const names = r.call.api.releasedBy;
+  if (names?.length) return names.find((n) => !n.startsWith('pci_')) ?? names[0];
+  return 'the matching release';
+}
+
+function mentionsKeys(ctx: FunctionContext, r: Resource, n: Node): boolean {
+  for (const x of walk(n)) {
+    if (x.id === r.call.node.id) return true;
+    if ((x.type === 'identifier' || x.type === 'field_expression' || x.type === 'subscript_expression') && r.keys.has(keyOf(ctx, x))) return true;
+  }
+  return false;
+}
+
+/** Does `call` release resource `r`? */
+function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Node[]): { match: boolean; mismatch: boolean; indirect: boolean } {
+  const no = { match: false, mismatch: false, indirect: false };
+  const api = lookupApi(name);
+  const argIs = (i: number | undefined, keys: ReadonlySet<string> | string | undefined) => {
+    if (i === undefined || !args[i] || !keys) return false;
+    const k = keyOf(ctx, args[i]);
+    return typeof keys === 'string' ? k === keys : keys.has(k);
+  };
+  if (api) {
+    switch (r.kind) {
+      case 'map':
+        if (api.role === 'unmap' && argIs(api.handle, r.keys)) return { match: true, mismatch: false, indirect: false };
+        return no;
+      case 'sg':
+        if (api.role === 'unmap-sg' && (argIs(api.buffer, r.bufferKey) || argIs(api.nents, r.keys))) return { match: true, mismatch: false, indirect: false };
+        return no;
+      case 'sgtable':
+        if (api.role === 'unmap-sgtable' && argIs(api.buffer, r.bufferKey)) return { match: true, mismatch: false, indirect: false };
+        return no;
+      case 'alloc':
+      case 'pool-alloc':
+        if ((api.role === 'free' || api.role === 'pool-free') && (argIs(api.cpu, r.keys) || (!r.key && argIs(api.handle, r.handleKey)))) {
+          const ok = r.call.api.releasedBy?.includes(name) || (r.call.wrapper && (api.role === 'free' ? r.kind === 'alloc' : r.kind === 'pool-alloc'));
+          return { match: true, mismatch: !ok, indirect: false };
+        }
+        return no;
+      case 'pool':
+        if (api.role === 'pool-destroy' && argIs(api.pool, r.keys)) {
+          const ok = r.call.api.releasedBy?.includes(name);
+          return { match: true, mismatch: !ok, indirect: false };
+        }
+        return no;
+    }
+  }
+  if ((r.kind === 'alloc' || r.kind === 'pool-alloc') && CPU_FREES.has(name) && args.some((a) => r.keys.has(keyOf(ctx, a)))) {
+    return { match: true, mismatch: true, indirect: false };
+  }
+  // Release through a helper: a same-file function known to release this
+  // field, or a function named like a release that is given the handle or
+  // the object that holds it.
+  if (!r.key) return no;
+  const summary = ctx.facts.summaries.get(name);
+  const last = r.key.replace(/\[\]$/, '').split('.').pop() ?? '';
+  if (summary) {
+    if (summary.releases.includes(last) && args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
+    return no;
+  }
+  if (RELEASE_HELPER.test(name) && !lookupApi(name) && args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
+  return no;
+}
+
+/** The argument is the handle, or an object the handle lives in (`priv` for `priv.rx_ring`). */
+function coversKey(ctx: FunctionContext, r: Resource, arg: Node): boolean {
+  const inner = addressOf(arg) ?? arg;
+  const k = keyOf(ctx, inner);
+  if (!k) return false;
+  for (const key of r.keys) {
+    if (key === k || key.startsWith(`${k}.`) || key.startsWith(`${k}[]`)) return true;
+  }
+  return false;
+}
+
+function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeEffects {
+  const e: NodeEffects = { releases: [], mismatched: new Set(), indirect: new Set(), uses: [], reassigns: false, adjusts: [], acquires: false };
+  const ast = node.ast;
+  if (!ast || node.kind === 'label' || node.kind === 'goto' || node.kind === 'fork') return e;
+  const excluded = new Set<number>();
+  for (const n of walk(ast)) {
+    if (n.type === 'call_expression') {
+      const name = callName(n);
+      if (!name) continue;
+      if (n.id === r.call.node.id) continue;
+      const args = callArgs(n);
+      const m = releaseMatch(ctx, r, name, args);
+      if (m.match) {
+        const api = lookupApi(name);
+        e.releases.push({ node: n, name, args, api });
+        if (m.mismatch) e.mismatched.add(n);
+        if (m.indirect) e.indirect.add(n);
+        for (const a of args) excluded.add(a.id);
+        continue;
+      }
+      if (/mapping_error/.test(name) || ctx.facts.checkHelpers.has(name)) for (const a of args) excluded.add(a.id);
+      if (name === 'sizeof') for (const a of args) excluded.add(a.id);
+    } else if (n.type === 'sizeof_expression') {
+      excluded.add(n.id);
+    } else if (n.type === 'assignment_expression' || n.type === 'init_declarator') {
+      const left = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.childForFieldName('declarator');
+      const right = n.type === 'assignment_expression' ? n.childForFieldName('right') : n.childForFieldName('value');
+      const op = n.type === 'assignment_expression' ? n.child(1)?.text : '=';
+      if (!left) continue;
+      const leftKey = keyOf(ctx, left);
+      if (right && stripParens(right).id === r.call.node.id) {
+        e.acquires = false;
+        excluded.add(left.id);
+        continue;
+      }
+      if (leftKey && (r.keys.has(leftKey) || leftKey === r.handleKey)) {
+        excluded.add(left.id);
+        const rightMentions = right ? mentionsKey(ctx, right, leftKey) : false;
+        if ((op && op !== '=') || rightMentions) {
+          e.adjusts.push(n);
+          if (right) excluded.add(right.id);
+        } else if (leftKey === r.key || r.keys.has(leftKey)) {
+          // A new value: the tracked handle is gone from this name.
+          if (!right || !isHandleCopy(ctx, r, right)) e.reassigns = leftKey === r.key;
+        }
+        continue;
+      }
+      // Plain copies are not uses.
+      if (right && op === '=' && isHandleCopy(ctx, r, right)) excluded.add(right.id);
+    }
+  }
+  // A `return h;` is handled by the walk, not as a use.
+  if (node.kind !== 'return') {
+    for (const n of walk(ast)) {
+      if (isExcludedUnder(n, excluded)) continue;
+      if ((n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression') && r.keys.has(keyOf(ctx, n))) {
+        if (n.type === 'identifier' && n.parent?.type === 'field_expression' && n.parent.childForFieldName('field')?.id === n.id) continue;
+        e.uses.push(n);
+        break;
+      }
+    }
+  }
+  e.err = errAssignment(ctx, ast);
+  return e;
+}
+
+function isHandleCopy(ctx: FunctionContext, r: Resource, n: Node): boolean {
+  const s = stripParens(n);
+  if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression') return false;
+  return r.keys.has(keyOf(ctx, s));
+}
+
+function mentionsKey(ctx: FunctionContext, n: Node, key: string): boolean {
+  for (const x of walk(n)) {
+    if ((x.type === 'identifier' || x.type === 'field_expression' || x.type === 'subscript_expression') && keyOf(ctx, x) === key) return true;
+  }
+  return false;
+}
+
+function isExcludedUnder(n: Node, excluded: Set<number>): boolean {
+  for (let c: Node | null = n; c; c = c.parent) if (excluded.has(c.id)) return true;
+  return false;
+}

@@ -1,0 +1,159 @@
+/** Small helpers over tree-sitter-c nodes. */
+import type { Node } from '../parse';
+
+export function stripParens(node: Node): Node {
+  let n = node;
+  for (;;) {
+    if (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
+    else if (n.type === 'cast_expression' && n.childForFieldName('value')) n = n.childForFieldName('value')!;
+    else return n;
+  }
+}
+
+/** The called function's name for `f(...)`, or '' for calls through pointers. */
+export function callName(call: Node): string {
+  const fn = call.childForFieldName('function');
+  if (!fn) return '';
+  return fn.type === 'identifier' ? fn.text : '';
+}
+
+export function callArgs(call: Node): Node[] {
+  const list = call.childForFieldName('arguments');
+  if (!list) return [];
+  const out: Node[] = [];
+  for (let i = 0; i < list.namedChildCount; i++) {
+    const c = list.namedChild(i)!;
+    if (c.type !== 'comment') out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The normalised text of an l-value or handle expression, used as the key of
+ * a resource: whitespace and parentheses dropped, casts removed, array
+ * subscripts collapsed to `[]` so `priv->ring[i]` and `priv->ring[j]` meet.
+ */
+export function exprKey(node: Node): string {
+  const n = stripParens(node);
+  switch (n.type) {
+    case 'identifier':
+    case 'field_identifier':
+      return n.text;
+    case 'field_expression': {
+      const arg = n.childForFieldName('argument');
+      const field = n.childForFieldName('field');
+      const op = n.child(1)?.text === '.' ? '.' : '->';
+      return `${arg ? exprKey(arg) : '?'}${op}${field?.text ?? '?'}`;
+    }
+    case 'subscript_expression': {
+      const arg = n.childForFieldName('argument');
+      return `${arg ? exprKey(arg) : '?'}[]`;
+    }
+    case 'pointer_expression': {
+      const arg = n.childForFieldName('argument');
+      const op = n.child(0)?.text ?? '';
+      return `${op}${arg ? exprKey(arg) : '?'}`;
+    }
+    default:
+      return n.text.replace(/\s+/g, '');
+  }
+}
+
+/** `&x` → the node of `x`, else undefined. */
+export function addressOf(node: Node): Node | undefined {
+  const n = stripParens(node);
+  if (n.type === 'pointer_expression' && n.child(0)?.text === '&') return n.childForFieldName('argument') ?? undefined;
+  return undefined;
+}
+
+/** The last member or variable name of an expression: `priv->rx_ring[i]` → `rx_ring`. */
+export function lastName(node: Node): string {
+  const n = stripParens(node);
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'field_expression') return n.childForFieldName('field')?.text ?? '';
+  if (n.type === 'subscript_expression' || n.type === 'pointer_expression') {
+    const arg = n.childForFieldName('argument');
+    return arg ? lastName(arg) : '';
+  }
+  return '';
+}
+
+/** Does the key name a struct member (stored beyond the function)? */
+export function isFieldKey(key: string): boolean {
+  return key.includes('->') || key.includes('.') || key.startsWith('*');
+}
+
+/** Calls at or under `node` (not descending into nested function definitions). */
+export function callsIn(node: Node): Node[] {
+  return node.descendantsOfType('call_expression');
+}
+
+export function isCallTo(node: Node, names: ReadonlySet<string> | string): boolean {
+  const n = stripParens(node);
+  if (n.type !== 'call_expression') return false;
+  const name = callName(n);
+  return typeof names === 'string' ? name === names : names.has(name);
+}
+
+/** Iterates over all descendants (including `node`) in document order. */
+export function* walk(node: Node): Generator<Node> {
+  const cursor = node.walk();
+  try {
+    let done = false;
+    while (!done) {
+      yield cursor.currentNode;
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent() || cursor.currentNode.id === node.id) {
+          done = true;
+          break;
+        }
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** Identifier-like nodes under `node` whose key (or key prefix) matches. */
+export function mentions(node: Node, keys: ReadonlySet<string>): boolean {
+  if (keys.size === 0) return false;
+  for (const n of walk(node)) {
+    if (n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression') {
+      if (keys.has(exprKey(n))) return true;
+    }
+  }
+  return false;
+}
+
+export function isNullLiteral(node: Node): boolean {
+  const n = stripParens(node);
+  return n.type === 'null' || (n.type === 'identifier' && n.text === 'NULL') || (n.type === 'number_literal' && n.text === '0');
+}
+
+export function isZeroLiteral(node: Node): boolean {
+  const n = stripParens(node);
+  return n.type === 'number_literal' && /^0+[uUlL]*$/.test(n.text);
+}
+
+/** The statement that contains `node` (the child of a compound statement, case or label). */
+export function enclosingStatement(node: Node): Node {
+  let n: Node = node;
+  while (n.parent) {
+    const p = n.parent;
+    if (
+      p.type === 'compound_statement' ||
+      p.type === 'case_statement' ||
+      p.type === 'labeled_statement' ||
+      p.type === 'translation_unit' ||
+      p.type === 'ERROR' ||
+      (p.type === 'if_statement' && n.type.endsWith('statement')) ||
+      (p.type === 'else_clause' && n.type.endsWith('statement')) ||
+      ((p.type === 'while_statement' || p.type === 'for_statement' || p.type === 'do_statement') && n.type.endsWith('statement'))
+    ) {
+      if (n.type.endsWith('statement') || n.type === 'declaration' || n.type === 'expression_statement') return n;
+    }
+    n = p;
+  }
+  return n;
+}

@@ -1,0 +1,348 @@
+/**
+ * The analysis core's entry point: text in, findings (and on request fixes)
+ * out. No LSP, no file system.
+ *
+ * A file is split into top-level functions by a text scan; only the
+ * functions that can matter (they mention the DMA API or a same-file
+ * wrapper) are parsed. Parsed functions and their findings are cached by
+ * text, so an edit re-parses and re-analyses only the function it touched.
+ */
+import { CParser, type Tree, type Edit } from './parse';
+import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
+import { LineIndex, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
+import { emptyFacts, reachableFrom, scanCallees, scanTextFacts, type FileFacts, type FunctionSummary } from './analysis/file';
+import { summarizeFunction } from './analysis/summary';
+import { buildFunctionContext } from './analysis/function';
+import { FunctionAnalysis } from './rules/context';
+import { checkArguments } from './rules/arguments';
+import { checkStreaming } from './rules/streaming';
+import { checkCoherent } from './rules/coherent';
+import { checkMasks } from './rules/masks';
+import { ruleInfo } from './rules/registry';
+import { applySuppressions } from './suppress';
+import type { AnalysisResult, AnalyzeOptions, Finding, Position } from './types';
+import type { Node } from './parse';
+
+/** Files larger than this are not analysed (generated tables, firmware blobs). */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+interface ParsedFunction {
+  text: string;
+  tree: Tree;
+  summary: FunctionSummary;
+}
+
+interface CachedFindings {
+  key: string;
+  findings: Finding[];
+  failure?: string;
+}
+
+/** Per-document state: parse and findings caches that survive edits. */
+export class FileAnalyzer {
+  private parsed = new Map<string, ParsedFunction>();
+  private results = new Map<string, CachedFindings>();
+  private calleeCache = new Map<string, Set<string>>();
+  /** Trees already `edit`ed for a pending change, by the segment's new start offset. */
+  private editedTrees = new Map<number, { tree: Tree; expected: string }>();
+  private lastSegments: FunctionSegment[] = [];
+  private lastText = '';
+
+  constructor(private readonly parser: CParser) {}
+
+  static async create(): Promise<FileAnalyzer> {
+    return new FileAnalyzer(await CParser.get());
+  }
+
+  /**
+   * Tells the analyzer about an edit before the text changes, so the tree of
+   * the function it falls in can be edited and re-parsed incrementally.
+   */
+  noteEdit(startOffset: number, oldEndOffset: number, newText: string): void {
+    const seg = this.lastSegments.find((s) => s.headerStart <= startOffset && oldEndOffset <= s.end);
+    if (!seg) return;
+    const text = this.lastText.slice(seg.headerStart, seg.end);
+    const parsed = this.parsed.get(text);
+    if (!parsed) return;
+    const base = seg.start;
+    const prefix = seg.headerStart - seg.start;
+    const rel = (offset: number) => offset - base;
+    const pos = (s: string, offset: number) => {
+      let row = 0;
+      let col = 0;
+      for (let i = 0; i < offset; i++) {
+        if (s.charCodeAt(i) === 10) {
+          row++;
+          col = 0;
+        } else col++;
+      }
+      return { row, column: col };
+    };
+    const source = ' '.repeat(prefix) + text;
+    const startIndex = rel(startOffset);
+    const oldEndIndex = rel(oldEndOffset);
+    const newEndIndex = startIndex + newText.length;
+    const startPosition = pos(source, startIndex);
+    const oldEndPosition = pos(source, oldEndIndex);
+    const after = source.slice(0, startIndex) + newText;
+    const newEndPosition = pos(after, newEndIndex);
+    const previous = this.editedTrees.get(seg.start);
+    if (previous) {
+      // Several changes to one function before it was re-analysed: parse it afresh.
+      previous.tree.delete();
+      this.editedTrees.delete(seg.start);
+      return;
+    }
+    const tree = parsed.tree.copy();
+    const edit: Edit = { startIndex, oldEndIndex, newEndIndex, startPosition, oldEndPosition, newEndPosition } as Edit;
+    tree.edit(edit);
+    const expected = text.slice(0, startOffset - seg.headerStart) + newText + text.slice(oldEndOffset - seg.headerStart);
+    this.editedTrees.set(seg.start, { tree, expected });
+  }
+
+  analyze(text: string, options: AnalyzeOptions = {}): AnalysisResult {
+    const path = options.path ?? '';
+    const result: AnalysisResult = { findings: [], failures: [], stats: { functions: 0, parsedFunctions: 0 } };
+    if (text.length > MAX_FILE_BYTES || looksBinary(text)) {
+      this.lastSegments = [];
+      this.lastText = text;
+      return result;
+    }
+    const lines = new LineIndex(text);
+    const segments = findFunctionSegments(text, lines);
+    result.stats.functions = segments.length;
+    const textFacts = scanTextFacts(text);
+    const facts: FileFacts = { ...emptyFacts(path), ...textFacts };
+
+    // Phase 1: parse the functions that mention the DMA API; summarise them.
+    const segTexts = segments.map((s) => text.slice(s.headerStart, s.end));
+    const parsedBySeg: (ParsedFunction | undefined)[] = new Array(segments.length);
+    const liveParsed = new Set<string>();
+    const parse = (i: number) => {
+      const seg = segments[i];
+      const t = segTexts[i];
+      let p = this.parsed.get(t);
+      if (!p) {
+        const edited = this.editedTrees.get(seg.start);
+        const tree = this.parser.parse(segmentParseText(text, seg), edited && edited.expected === t ? edited.tree : undefined);
+        const fn = findFunctionNode(tree.rootNode);
+        p = { text: t, tree, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], allocates: [] } };
+        this.parsed.set(t, p);
+      }
+      liveParsed.add(t);
+      parsedBySeg[i] = p;
+      result.stats.parsedFunctions++;
+    };
+    for (let i = 0; i < segments.length; i++) if (DMA_TEXT_PATTERN.test(segTexts[i])) parse(i);
+    for (const e of this.editedTrees.values()) e.tree.delete();
+    this.editedTrees.clear();
+
+    for (let i = 0; i < segments.length; i++) {
+      const t = segTexts[i];
+      let callees = this.calleeCache.get(t);
+      if (!callees) {
+        callees = scanCallees(t.slice(segments[i].bodyStart - segments[i].headerStart));
+        this.calleeCache.set(t, callees);
+      }
+      facts.callees.set(segments[i].name, callees);
+      const p = parsedBySeg[i];
+      if (p) facts.summaries.set(segments[i].name, p.summary);
+    }
+    for (const [name, s] of facts.summaries) {
+      if (s.wraps && !lookupApi(name)) facts.wrappers.set(name, s.wraps);
+      if (s.checksMapping) facts.checkHelpers.add(name);
+    }
+    for (const [name, api] of Object.entries(options.wrappers ?? {})) {
+      const entry = lookupApi(api);
+      if (entry) facts.wrappers.set(name, entry);
+    }
+    propagateReleases(facts);
+
+    // Phase 2: functions that only call a wrapper need parsing too.
+    if (facts.wrappers.size) {
+      const names = new RegExp(`\\b(?:${[...facts.wrappers.keys()].map(escapeRegExp).join('|')})\\s*\\(`);
+      for (let i = 0; i < segments.length; i++) if (!parsedBySeg[i] && names.test(segTexts[i])) parse(i);
+    }
+
+    // Phase 3: analyse each parsed function, cached by its text and the file facts.
+    const factsKey = factsSignature(facts);
+    const liveResults = new Set<string>();
+    for (let i = 0; i < segments.length; i++) {
+      const p = parsedBySeg[i];
+      if (!p) continue;
+      const seg = segments[i];
+      const key = `${hashText(factsKey)}:${path}`;
+      const cacheKey = p.text;
+      let cached = options.withFixes ? undefined : this.results.get(cacheKey);
+      if (!cached || cached.key !== key) {
+        cached = { key, ...this.analyzeFunction(p, seg, facts, path, !!options.withFixes) };
+        if (!options.withFixes) this.results.set(cacheKey, cached);
+      }
+      liveResults.add(cacheKey);
+      if (cached.failure) result.failures.push({ functionName: seg.name, error: cached.failure });
+      for (const f of cached.findings) result.findings.push(shift(f, seg.startLine));
+    }
+    result.findings.push(...leakAtRemove(facts, segments, lines));
+
+    // Drop cache entries for functions that no longer exist.
+    for (const [t, p] of this.parsed) {
+      if (!liveParsed.has(t)) {
+        p.tree.delete();
+        this.parsed.delete(t);
+      }
+    }
+    for (const k of this.results.keys()) if (!liveResults.has(k)) this.results.delete(k);
+    if (this.calleeCache.size > segments.length * 2 + 64) this.calleeCache.clear();
+    this.lastSegments = segments;
+    this.lastText = text;
+
+    result.findings = finalize(result.findings, lines, options);
+    return result;
+  }
+
+  private analyzeFunction(p: ParsedFunction, seg: FunctionSegment, facts: FileFacts, path: string, withFixes: boolean): { findings: Finding[]; failure?: string } {
+    try {
+      const fnNode = findFunctionNode(p.tree.rootNode);
+      if (!fnNode) return { findings: [] };
+      const source = new LineIndex(' '.repeat(seg.headerStart - seg.start) + p.text);
+      const ctx = buildFunctionContext(fnNode, source, 0, facts, path);
+      if (!ctx) return { findings: [] };
+      const a = new FunctionAnalysis(ctx, withFixes);
+      checkArguments(a);
+      checkStreaming(a);
+      checkCoherent(a);
+      checkMasks(a);
+      return { findings: a.findings };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { findings: [], failure: message };
+    }
+  }
+
+  dispose(): void {
+    for (const p of this.parsed.values()) p.tree.delete();
+    this.parsed.clear();
+    for (const e of this.editedTrees.values()) e.tree.delete();
+    this.editedTrees.clear();
+    this.results.clear();
+  }
+}
+
+function findFunctionNode(root: Node): Node | undefined {
+  for (let i = 0; i < root.namedChildCount; i++) {
+    const c = root.namedChild(i)!;
+    if (c.type === 'function_definition') return c;
+  }
+  // A header macro tree-sitter could not read: the body may still be inside an ERROR node.
+  const defs = root.descendantsOfType('function_definition');
+  return defs[0];
+}
+
+function propagateReleases(facts: FileFacts): void {
+  // A helper that calls another releasing helper releases what it releases.
+  for (let round = 0; round < 4; round++) {
+    let changed = false;
+    for (const [name, s] of facts.summaries) {
+      for (const callee of facts.callees.get(name) ?? []) {
+        const other = facts.summaries.get(callee);
+        if (!other || other === s) continue;
+        for (const r of other.releases) {
+          if (!s.releases.includes(r)) {
+            s.releases.push(r);
+            changed = true;
+          }
+        }
+      }
+    }
+    if (!changed) break;
+  }
+}
+
+function factsSignature(f: FileFacts): string {
+  const parts = [
+    [...f.wrappers].map(([k, v]) => `${k}=${v.name}`).sort().join(','),
+    [...f.checkHelpers].sort().join(','),
+    [...f.irqHandlers].sort().join(','),
+    [...f.probeFunctions].sort().join(','),
+    [...f.removeFunctions].sort().join(','),
+    [...f.globals].sort().join(','),
+    [...f.summaries.values()].map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}`).sort().join(';'),
+  ];
+  return parts.join('|');
+}
+
+function shift(f: Finding, lines: number): Finding {
+  if (lines === 0) return f;
+  const p = (x: Position) => ({ line: x.line + lines, character: x.character });
+  const r = (x: { start: Position; end: Position }) => ({ start: p(x.start), end: p(x.end) });
+  return {
+    ...f,
+    range: r(f.range),
+    related: f.related.map((x) => ({ ...x, range: r(x.range) })),
+    fixes: f.fixes?.map((fix) => ({ ...fix, edits: fix.edits.map((e) => ({ ...e, range: r(e.range) })) })),
+  };
+}
+
+/** leak-at-remove: a probe stores an allocation that nothing reachable from remove releases. */
+function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], _lines: LineIndex): Finding[] {
+  if (!facts.probeFunctions.size || !facts.removeFunctions.size) return [];
+  const released = new Set<string>();
+  for (const fn of reachableFrom(facts.removeFunctions, facts.callees)) for (const r of facts.summaries.get(fn)?.releases ?? []) released.add(r);
+  const out: Finding[] = [];
+  const probeSide = reachableFrom(facts.probeFunctions, facts.callees);
+  for (const fn of probeSide) {
+    const s = facts.summaries.get(fn);
+    const seg = segments.find((x) => x.name === fn);
+    if (!s || !seg) continue;
+    for (const al of s.allocates) {
+      if (al.managed || released.has(al.field)) continue;
+      const api = lookupApi(al.api);
+      if (!api || (api.role !== 'alloc' && api.role !== 'pool-create' && api.role !== 'map' && api.role !== 'map-sg')) continue;
+      const line = al.line + seg.startLine;
+      out.push({
+        rule: 'leak-at-remove',
+        severity: ruleInfo('leak-at-remove')!.severity,
+        range: { start: { line, character: al.character }, end: { line, character: al.endCharacter } },
+        message: `${al.field} is allocated by ${al.api}() in ${fn}() but nothing reachable from ${[...facts.removeFunctions].join('/')}() releases it: it leaks on every unbind (or use ${api.role === 'pool-create' ? 'dmam_pool_create' : 'dmam_alloc_coherent'}())`,
+        related: [],
+      });
+    }
+  }
+  return out;
+}
+
+function finalize(findings: Finding[], lines: LineIndex, options: AnalyzeOptions): Finding[] {
+  const sev = options.severities ?? {};
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  for (const f of applySuppressions(findings, lines)) {
+    const setting = sev[f.rule];
+    if (setting === 'off') continue;
+    const k = `${f.rule}:${f.range.start.line}:${f.range.start.character}:${f.range.end.line}:${f.range.end.character}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(setting ? { ...f, severity: setting } : f);
+  }
+  out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
+  return out;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** NUL bytes in the first 8 KB: not a C source file. */
+export function looksBinary(text: string): boolean {
+  const head = text.length > 8192 ? text.slice(0, 8192) : text;
+  return head.includes('\u0000');
+}
+
+/** One-shot analysis of a text (the CLI and tests); the parser is shared per process. */
+export async function analyzeText(text: string, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  const analyzer = await FileAnalyzer.create();
+  try {
+    return analyzer.analyze(text, options);
+  } finally {
+    analyzer.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+/** One file through the analysis: read, prefilter, analyse, optionally fix. Runs in workers or in-process. */
+import { FileAnalyzer, applyFixes } from '../index';
+import type { AnalyzeOptions, Finding } from '../types';
+import { mayUseDma, readSource, writeAtomic } from './files';
+
+export interface FileJob {
+  path: string;
+  /** Text given on stdin instead of the file on disk. */
+  text?: string;
+  displayPath?: string;
+  severities: AnalyzeOptions['severities'];
+  wrappers?: Record<string, string>;
+  withFixes: boolean;
+  fix: boolean;
+  only?: string[];
+}
+
+export interface FileOutcome {
+  path: string;
+  findings: Finding[];
+  /** Messages for stderr (skips, decoding notes, internal errors per function). */
+  notes: string[];
+  error?: string;
+  skipped?: boolean;
+  /** --fix: findings whose fixes were written, and the new text's remaining findings. */
+  fixed?: { rule: string; line: number; title: string }[];
+  source?: string;
+  millis: number;
+}
+
+const FIX_ROUNDS = 3;
+
+export function processFile(analyzer: FileAnalyzer, job: FileJob, keepSource = false): FileOutcome {
+  const started = Date.now();
+  const out: FileOutcome = { path: job.displayPath ?? job.path, findings: [], notes: [], millis: 0 };
+  let text: string;
+  let encoding: 'utf8' | 'latin1' = 'utf8';
+  if (job.text !== undefined) text = job.text;
+  else {
+    const r = readSource(job.path);
+    if (!r.ok) {
+      if (r.skip) {
+        out.skipped = true;
+        out.notes.push(r.message);
+      } else out.error = r.message;
+      out.millis = Date.now() - started;
+      return out;
+    }
+    text = r.file.text;
+    encoding = r.file.encoding;
+    if (encoding === 'latin1') out.notes.push(`${out.path}: not valid UTF-8; read as Latin-1 (columns count bytes)`);
+  }
+  if (!mayUseDma(text, Object.keys(job.wrappers ?? {}))) {
+    out.millis = Date.now() - started;
+    return out;
+  }
+  const only = job.only ? new Set(job.only) : undefined;
+  const options: AnalyzeOptions = { path: out.path, severities: job.severities, wrappers: job.wrappers, withFixes: job.withFixes || job.fix };
+  try {
+    let result = analyzer.analyze(text, options);
+    for (const f of result.failures) out.notes.push(`${out.path}: internal error in ${f.functionName}(): ${f.error} (the rest of the file was analysed)`);
+    if (job.fix) {
+      const fixed: FileOutcome['fixed'] = [];
+      let current = text;
+      for (let round = 0; round < FIX_ROUNDS; round++) {
+        const findings = filterOnly(result.findings, only);
+        const { text: next, applied } = applyFixes(current, findings);
+        if (!applied.length || next === current) break;
+        for (const f of applied) fixed.push({ rule: f.rule, line: f.range.start.line + 1, title: f.fixes!.find((x) => x.isPreferred)!.title });
+        current = next;
+        result = analyzer.analyze(current, options);
+      }
+      if (current !== text && job.text === undefined) writeAtomic(job.path, current, encoding);
+      out.fixed = fixed;
+      text = current;
+    }
+    out.findings = filterOnly(result.findings, only);
+    if (keepSource) out.source = text;
+  } catch (e) {
+    out.error = `${out.path}: internal error: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  out.millis = Date.now() - started;
+  return out;
+}
+
+function filterOnly(findings: Finding[], only?: Set<string>): Finding[] {
+  return only ? findings.filter((f) => only.has(f.rule)) : findings;
+}

@@ -1,0 +1,381 @@
+/**
+ * Fixes that write error handling: the check after an acquisition, and the
+ * release on error paths, placed in the function's goto unwind ladder.
+ *
+ * The ladder is read from the function itself: for each label, which of the
+ * function's DMA resources the code reached from it releases. A check jumps
+ * to the label that releases exactly what is held; where none does, a new
+ * label holding the missing releases is written just above the label that
+ * releases the rest, in reverse acquisition order.
+ */
+import type { Node } from '../parse';
+import type { FunctionContext } from '../analysis/function';
+import type { Leak, Lifecycle, Resource } from '../analysis/lifecycle';
+import { callArgs, callName, lastName, stripParens, walk } from '../analysis/syntax';
+import type { Fix, TextEdit } from '../types';
+import { nodeRange } from '../rules/context';
+import { indentOf, insertLinesAfter, insertLinesBefore, replaceNode } from './edits';
+
+interface LadderLabel {
+  name: string;
+  node: Node;
+  cfg: number;
+  /** Resources released on the way from this label to the function's exit. */
+  releases: Set<number>;
+  /** Resources released by this label's own block, before the next label. */
+  own: Set<number>;
+  /** The block above this label falls through into it. */
+  fallsInto: boolean;
+}
+
+class Ladder {
+  readonly labels: LadderLabel[] = [];
+  private readonly owners = new Map<number, number>();
+
+  constructor(
+    readonly fn: FunctionContext,
+    readonly lifecycles: Lifecycle[],
+  ) {
+    for (const lc of lifecycles) for (const rel of lc.releases) this.owners.set(rel.call.node.id, lc.resource.id);
+    for (const [name, id] of fn.cfg.labels) {
+      const node = fn.cfg.nodes[id].ast!;
+      this.labels.push({ name, node, cfg: id, releases: this.reach(id, false), own: this.reach(id, true), fallsInto: fallsInto(node) });
+    }
+    this.labels.sort((a, b) => a.node.startIndex - b.node.startIndex);
+  }
+
+  /** Releases reached from a label, following fall-through and branches, stopping at returns (or at the next label). */
+  private reach(start: number, ownBlockOnly: boolean): Set<number> {
+    const out = new Set<number>();
+    const seen = new Set<number>();
+    const stack = [start];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const node = this.fn.cfg.nodes[id];
+      if (ownBlockOnly && node.kind === 'label' && id !== start) continue;
+      if (node.ast && node.kind !== 'label') {
+        for (const n of walk(node.ast)) {
+          if (n.type !== 'call_expression') continue;
+          const owner = this.owners.get(n.id);
+          if (owner !== undefined) out.add(owner);
+        }
+      }
+      if (node.kind === 'return') continue;
+      stack.push(...node.succ);
+    }
+    return out;
+  }
+
+  get(name: string): LadderLabel | undefined {
+    return this.labels.find((l) => l.name === name);
+  }
+
+  /** Label names follow the ladder's own prefix (`err_`, `out_`, `fail_`, …). */
+  newLabelName(verb: string, what: string): string {
+    const prefixes = new Map<string, number>();
+    for (const l of this.labels) {
+      const m = /^([a-z]+)(_|$)/.exec(l.name);
+      if (m) prefixes.set(m[1], (prefixes.get(m[1]) ?? 0) + 1);
+    }
+    let prefix = 'err';
+    let best = 0;
+    for (const [p, c] of prefixes) if (c > best && ['err', 'error', 'out', 'fail', 'free', 'unmap', 'cleanup', 'undo', 'exit', 'bail'].includes(p)) [prefix, best] = [p, c];
+    if (['free', 'unmap', 'undo', 'cleanup'].includes(prefix)) prefix = 'err';
+    const base = `${prefix}_${verb}_${what}`.replace(/_+/g, '_');
+    let name = base;
+    for (let i = 2; this.labels.some((l) => l.name === name); i++) name = `${base}${i}`;
+    return name;
+  }
+}
+
+function fallsInto(label: Node): boolean {
+  let prev = label.previousNamedSibling;
+  while (prev && prev.type === 'comment') prev = prev.previousNamedSibling;
+  if (!prev) return false;
+  let last: Node | null = prev;
+  while (last && last.type === 'labeled_statement') last = last.namedChild(last.namedChildCount - 1);
+  if (!last) return false;
+  return !(last.type === 'return_statement' || last.type === 'goto_statement' || (last.type === 'expression_statement' && /^(BUG|panic)\(/.test(last.text)));
+}
+
+/** The release statement for a resource, built from its acquisition's own arguments. */
+export function releaseStatement(r: Resource): string | undefined {
+  const api = r.call.api;
+  const args = r.call.args;
+  if (r.call.wrapper || !r.lhs) return undefined;
+  if (r.lhs.text.includes('[')) return undefined;
+  const t = (i: number | undefined) => (i !== undefined && args[i] ? args[i].text.replace(/\s*\n\s*/g, ' ') : undefined);
+  const dev = t(api.device);
+  const name = r.lhs.text;
+  const handle = r.handleNode?.text;
+  const size = t(api.size);
+  const dir = t(api.direction);
+  switch (api.name) {
+    case 'dma_map_single':
+    case 'dma_map_single_attrs':
+      return dev && size && dir ? `dma_unmap_single(${dev}, ${name}, ${size}, ${dir});` : undefined;
+    case 'dma_map_page':
+    case 'dma_map_page_attrs':
+      return dev && size && dir ? `dma_unmap_page(${dev}, ${name}, ${size}, ${dir});` : undefined;
+    case 'dma_map_resource':
+      return dev && size && dir ? `dma_unmap_resource(${dev}, ${name}, ${size}, ${dir}, 0);` : undefined;
+    case 'dma_map_sg':
+    case 'dma_map_sg_attrs':
+      return dev && dir && args[1] && args[2] ? `dma_unmap_sg(${dev}, ${args[1].text}, ${args[2].text}, ${dir});` : undefined;
+    case 'dma_map_sgtable':
+      return dev && dir && args[1] ? `dma_unmap_sgtable(${dev}, ${args[1].text}, ${dir}, 0);` : undefined;
+    case 'dma_alloc_coherent':
+    case 'dma_zalloc_coherent':
+      return dev && size && handle ? `dma_free_coherent(${dev}, ${size}, ${name}, ${handle});` : undefined;
+    case 'dma_alloc_wc':
+      return dev && size && handle ? `dma_free_wc(${dev}, ${size}, ${name}, ${handle});` : undefined;
+    case 'dma_alloc_attrs':
+      return dev && size && handle ? `dma_free_attrs(${dev}, ${size}, ${name}, ${handle}, ${t(api.attrs) ?? '0'});` : undefined;
+    case 'dma_alloc_noncoherent':
+      return dev && size && handle && dir ? `dma_free_noncoherent(${dev}, ${size}, ${name}, ${handle}, ${dir});` : undefined;
+    case 'dma_alloc_pages':
+      return dev && size && handle && dir ? `dma_free_pages(${dev}, ${size}, ${name}, ${handle}, ${dir});` : undefined;
+    case 'dma_pool_alloc':
+    case 'dma_pool_zalloc':
+      return handle && args[0] ? `dma_pool_free(${args[0].text}, ${name}, ${handle});` : undefined;
+    case 'dma_pool_create':
+      return `dma_pool_destroy(${name});`;
+    default:
+      return undefined;
+  }
+}
+
+/** The statement a check goes after: past a run of declarations, so no declaration follows code. */
+function insertionPoint(stmt: Node): Node {
+  let s = stmt;
+  if (s.type === 'declaration') {
+    while (s.nextNamedSibling && (s.nextNamedSibling.type === 'declaration' || s.nextNamedSibling.type === 'comment')) s = s.nextNamedSibling;
+  }
+  return s;
+}
+
+function statementOf(node: Node): Node | undefined {
+  let n: Node | null = node;
+  while (n && n.type !== 'expression_statement' && n.type !== 'declaration') {
+    if (n.type.endsWith('_statement') && n.type !== 'expression_statement') return undefined;
+    n = n.parent;
+  }
+  return n ?? undefined;
+}
+
+/** The error code the function uses after failed checks of this kind, or -ENOMEM. */
+function errorCode(fn: FunctionContext, kind: Resource['kind']): string {
+  for (const s of fn.body.descendantsOfType('if_statement')) {
+    const cond = s.childForFieldName('condition');
+    if (!cond) continue;
+    const isMapCheck = /mapping_error/.test(cond.text);
+    if ((kind === 'map') !== isMapCheck) continue;
+    const body = s.childForFieldName('consequence');
+    const m = body && /(?:=|return)\s*(-E[A-Z0-9]+)\s*;/.exec(body.text);
+    if (m) return m[1];
+  }
+  return '-ENOMEM';
+}
+
+/** The `dev_err` device of the neighbouring checks, when they print. */
+function errorPrintDevice(fn: FunctionContext, near: Node): string | undefined {
+  let best: { dist: number; dev: string } | undefined;
+  for (const s of fn.body.descendantsOfType('if_statement')) {
+    const body = s.childForFieldName('consequence');
+    if (!body || !/\b(goto|return)\b/.test(body.text)) continue;
+    for (const call of body.descendantsOfType('call_expression')) {
+      const name = callName(call);
+      if (!/^(dev_err|netdev_err|pr_err|dev_warn)$/.test(name)) continue;
+      const dist = Math.abs(s.startIndex - near.startIndex);
+      const dev = name === 'pr_err' ? '' : (callArgs(call)[0]?.text ?? '');
+      if (!best || dist < best.dist) best = { dist, dev: name === 'netdev_err' ? `netdev:${dev}` : dev };
+    }
+  }
+  return best?.dev;
+}
+
+function errorPrintLine(dev: string | undefined, message: string): string | undefined {
+  if (dev === undefined) return undefined;
+  if (dev.startsWith('netdev:')) return `netdev_err(${dev.slice(7)}, "${message}\\n");`;
+  if (!dev) return `pr_err("${message}\\n");`;
+  return `dev_err(${dev}, "${message}\\n");`;
+}
+
+function what(r: Resource): string {
+  return (r.lhs ? lastName(r.lhs) : 'buffer').replace(/^_+|_+$/g, '') || 'buffer';
+}
+
+function held(lifecycles: Lifecycle[], at: number, except: Resource | undefined): Lifecycle[] {
+  return lifecycles.filter((lc) => lc.resource.id !== except?.id && !lc.resource.managed && lc.heldNodes.has(at) && lc.resource.kind !== 'sgtable');
+}
+
+export interface Exit {
+  /** Lines of the body after the optional print: `ret = …;` and `goto …;`, or `return …;`. */
+  lines: string[];
+  extra: TextEdit[];
+  ok: boolean;
+}
+
+/**
+ * How a new error path leaves the function from statement `at`, releasing
+ * everything held there except `self`.
+ */
+export function exitFrom(fn: FunctionContext, lifecycles: Lifecycle[], at: Node, self: Resource | undefined, code: string): Exit {
+  const atId = fn.cfgNodeOf(at);
+  const heldHere = atId === undefined ? [] : held(lifecycles, atId, self);
+  const ladder = new Ladder(fn, lifecycles);
+  const after = ladder.labels.filter((l) => l.node.startIndex > at.endIndex);
+  // The nearest earlier goto into the ladder: it unwinds what was held before.
+  let prevGoto: Node | undefined;
+  for (const n of fn.cfg.nodes) {
+    if (n.kind !== 'goto' || !n.ast || n.ast.startIndex >= at.startIndex) continue;
+    if (!after.some((l) => l.name === n.label)) continue;
+    if (!prevGoto || n.ast.startIndex > prevGoto.startIndex) prevGoto = n.ast;
+  }
+  const prevLabel = prevGoto ? ladder.get(prevGoto.childForFieldName('label')?.text ?? '') : undefined;
+  const assign = fn.errorVar && fn.errorVar !== code ? [`${fn.errorVar} = ${code};`] : [];
+  const direct = (): string => (fn.returnKind === 'pointer' ? 'return NULL;' : fn.returnKind === 'void' ? 'return;' : `return ${code};`);
+  const heldIds = new Set(heldHere.map((lc) => lc.resource.id));
+  if (!heldHere.length) {
+    if (prevLabel && prevLabel.releases.size === 0) return { lines: [...assign, `goto ${prevLabel.name};`], extra: [], ok: true };
+    if (prevLabel) {
+      // The earlier label releases DMA resources not held here: find one that releases none.
+      const empty = after.find((l) => l.releases.size === 0 && l.node.startIndex >= prevLabel.node.startIndex);
+      if (empty) return { lines: [...assign, `goto ${empty.name};`], extra: [], ok: true };
+    }
+    return { lines: [direct()], extra: [], ok: true };
+  }
+  const acquiredBefore = new Set(lifecycles.filter((lc) => lc.resource.call.node.startIndex < at.startIndex).map((lc) => lc.resource.id));
+  const exact = after.filter((l) => [...heldIds].every((id) => l.releases.has(id)) && [...l.releases].every((id) => acquiredBefore.has(id) && (heldIds.has(id) || !lifecycles[id]?.heldNodes.has(atId!))));
+  const candidates = prevLabel ? exact.filter((l) => l.node.startIndex <= prevLabel.node.startIndex) : exact;
+  if (candidates.length) {
+    const target = candidates[candidates.length - 1];
+    return { lines: [...assign, `goto ${target.name};`], extra: [], ok: true };
+  }
+  const base = prevLabel ?? after.find((l) => [...l.releases].every((id) => heldIds.has(id)));
+  if (!base) {
+    // No ladder to join: release inline, most recent first.
+    const releases = heldHere
+      .slice()
+      .sort((a, b) => b.resource.call.node.startIndex - a.resource.call.node.startIndex)
+      .map((lc) => releaseStatement(lc.resource));
+    if (releases.some((x) => !x)) return { lines: [], extra: [], ok: false };
+    return { lines: [...(releases as string[]), direct()], extra: [], ok: true };
+  }
+  const missing = heldHere.filter((lc) => !base.releases.has(lc.resource.id)).sort((a, b) => b.resource.call.node.startIndex - a.resource.call.node.startIndex);
+  const stmts = missing.map((lc) => releaseStatement(lc.resource));
+  if (stmts.some((x) => !x) || !labelCanGoAbove(ladder, base, missing)) return { lines: [], extra: [], ok: false };
+  const newest = missing[0].resource;
+  const name = ladder.newLabelName(newest.kind === 'map' || newest.kind === 'sg' || newest.kind === 'sgtable' ? 'unmap' : newest.kind === 'pool' ? 'destroy' : 'free', what(newest));
+  const labelIndent = fn.indentUnit;
+  const extra = [insertLinesBefore(fn, base.node, [{ text: `${name}:`, level: 0, column0: true }, ...stmts.map((s) => ({ text: s!, level: 0 }))], labelIndent)];
+  return { lines: [...assign, `goto ${name};`], extra, ok: true };
+}
+
+/** A new label above `base` is entered by fall-through from the block above: only valid when that block's resources were acquired after the new label's. */
+function labelCanGoAbove(ladder: Ladder, base: LadderLabel, missing: Lifecycle[]): boolean {
+  if (!base.fallsInto) return true;
+  const idx = ladder.labels.indexOf(base);
+  const above = idx > 0 ? ladder.labels[idx - 1] : undefined;
+  if (!above) return true;
+  const oldest = Math.min(...missing.map((lc) => lc.resource.call.node.startIndex));
+  for (const id of above.own) {
+    const lc = ladder.lifecycles.find((l) => l.resource.id === id);
+    if (lc && lc.resource.call.node.startIndex < oldest) return false;
+  }
+  return true;
+}
+
+function bodyLines(print: string | undefined, exit: Exit): { text: string; level: number }[] {
+  const lines = [...(print ? [print] : []), ...exit.lines];
+  return lines.map((text) => ({ text, level: 1 }));
+}
+
+function ifBlock(cond: string, body: { text: string; level: number }[]): { text: string; level: number }[] {
+  if (body.length === 1) return [{ text: `if (${cond})`, level: 0 }, ...body];
+  return [{ text: `if (${cond}) {`, level: 0 }, ...body, { text: '}', level: 0 }];
+}
+
+/** unchecked-mapping, unchecked-map-sg, unchecked-alloc: insert the check right after the acquisition. */
+export function insertCheckFix(fn: FunctionContext, lifecycles: Lifecycle[], lc: Lifecycle): Fix[] {
+  const r = lc.resource;
+  if (r.use !== 'stored' || !r.lhs) return [];
+  const stmt = statementOf(r.call.node);
+  if (!stmt || !stmt.parent || (stmt.parent.type !== 'compound_statement' && stmt.parent.type !== 'case_statement' && stmt.parent.type !== 'labeled_statement')) return [];
+  const handle = r.lhs.text;
+  let cond: string;
+  if (r.kind === 'map') {
+    const dev = r.call.api.device !== undefined ? r.call.args[r.call.api.device]?.text : undefined;
+    if (!dev) return [];
+    cond = `dma_mapping_error(${dev}, ${handle})`;
+  } else if (r.kind === 'sgtable') cond = handle;
+  else cond = `!${handle}`;
+  const codeText = errorCode(fn, r.kind);
+  const at = insertionPoint(stmt);
+  const exit = exitFrom(fn, lifecycles, stmt, r, codeText);
+  if (!exit.ok) return [];
+  const verb = r.kind === 'map' || r.kind === 'sg' || r.kind === 'sgtable' ? 'map' : r.kind === 'pool' ? 'create' : 'allocate';
+  const print = errorPrintLine(errorPrintDevice(fn, stmt), `failed to ${verb} ${what(r).replace(/_/g, ' ')}`);
+  const lines = ifBlock(cond, bodyLines(print, exit));
+  const edit = insertLinesAfter(fn, at, lines);
+  const title = r.kind === 'map' ? `Check ${handle} with dma_mapping_error()` : `Check ${handle} for failure`;
+  return [{ title, isPreferred: true, edits: [edit, ...exit.extra] }];
+}
+
+/** unmap-missing-on-error, free-missing-on-error: release on the leaking path. */
+export function releaseOnErrorFix(fn: FunctionContext, lifecycles: Lifecycle[], lc: Lifecycle, leak: Leak): Fix[] {
+  const r = lc.resource;
+  const release = releaseStatement(r);
+  if (!release) return [];
+  const scope = r.lhs && stripParens(r.lhs).type === 'identifier' ? fn.vars.get(r.lhs.text) : undefined;
+  if (scope && scope.node.parent?.id !== fn.body.id && !scope.isParam) return [];
+  const exit = leak.exit;
+  const title = `Release ${r.lhs?.text ?? 'the buffer'} with ${release.slice(0, release.indexOf('('))}() on this error path`;
+  if (exit.type === 'goto_statement') {
+    const ladder = new Ladder(fn, lifecycles);
+    const target = ladder.get(exit.childForFieldName('label')?.text ?? '');
+    if (!target) return [];
+    // An existing label just above that releases exactly this resource and falls into the target.
+    const idx = ladder.labels.indexOf(target);
+    const above = idx > 0 ? ladder.labels[idx - 1] : undefined;
+    let name: string;
+    const edits: TextEdit[] = [];
+    if (above && target.fallsInto && above.own.size === 1 && above.own.has(r.id)) {
+      name = above.name;
+    } else {
+      if (!labelCanGoAbove(ladder, target, [lc])) return [];
+      name = ladder.newLabelName(r.kind === 'map' || r.kind === 'sg' || r.kind === 'sgtable' ? 'unmap' : r.kind === 'pool' ? 'destroy' : 'free', what(r));
+      edits.push(insertLinesBefore(fn, target.node, [{ text: `${name}:`, level: 0, column0: true }, { text: release, level: 0 }], fn.indentUnit));
+    }
+    for (const n of fn.cfg.nodes) {
+      if (n.kind !== 'goto' || n.label !== target.name || !lc.heldNodes.has(n.id)) continue;
+      const label = n.ast!.childForFieldName('label');
+      if (label) edits.push(replaceNode(fn, label, name));
+    }
+    return [{ title, isPreferred: true, edits }];
+  }
+  if (exit.type === 'return_statement') {
+    const parent = exit.parent;
+    const indent = indentOf(fn, exit);
+    if (parent && (parent.type === 'compound_statement' || parent.type === 'case_statement' || parent.type === 'labeled_statement')) {
+      const at = { line: exit.startPosition.row + fn.lineOffset, character: 0 };
+      return [{ title, isPreferred: true, edits: [{ range: { start: at, end: at }, newText: `${indent}${release}\n` }] }];
+    }
+    if (parent && parent.type === 'if_statement' && parent.childForFieldName('consequence')?.id === exit.id) {
+      const cond = parent.childForFieldName('condition')!;
+      const ifIndent = indentOf(fn, parent);
+      const condEnd = nodeRange(fn, cond).end;
+      const edits: TextEdit[] = [
+        { range: { start: condEnd, end: condEnd }, newText: ' {' },
+        { range: { start: { line: exit.startPosition.row + fn.lineOffset, character: 0 }, end: { line: exit.startPosition.row + fn.lineOffset, character: 0 } }, newText: `${indent}${release}\n` },
+        { range: { start: nodeRange(fn, exit).end, end: nodeRange(fn, exit).end }, newText: `\n${ifIndent}}` },
+      ];
+      if (parent.childForFieldName('alternative')) return [];
+      return [{ title, isPreferred: true, edits }];
+    }
+  }
+  return [];
+}
+

@@ -1,0 +1,270 @@
+/**
+ * The language server: protocol handlers only. Documents are kept with
+ * incremental sync; every change is handed to the document's FileAnalyzer
+ * before the text is updated, so the touched function's tree is edited and
+ * re-parsed incrementally. Diagnostics are pushed after a short debounce;
+ * fixes are computed only when code actions are requested.
+ */
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  DiagnosticSeverity,
+  CodeActionKind,
+  type Diagnostic,
+  type CodeAction,
+  type InitializeParams,
+  type Connection,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CParser, FileAnalyzer } from '../index';
+import { mergePreferredFixes } from '../fixes/apply';
+import type { Finding, SeveritySetting } from '../types';
+import { docUrl } from '../docs';
+import { hoverAt } from './hover';
+import { completionAt } from './completion';
+
+const DEBOUNCE_MS = 10;
+const BUSY_NOTICE_LINES = 5000;
+
+interface DocState {
+  doc: TextDocument;
+  analyzer: FileAnalyzer;
+  timer?: NodeJS.Timeout;
+  findings: Finding[];
+  analyzedVersion: number;
+}
+
+export function startServer(connection: Connection): void {
+  const docs = new Map<string, DocState>();
+  let severities: Record<string, SeveritySetting> = {};
+  let configurationPull = false;
+  let debounceMs = DEBOUNCE_MS;
+
+  const log = (m: string) => connection.console.log(m);
+
+  const makeAnalyzer = async (): Promise<FileAnalyzer> => new FileAnalyzer(await CParser.get());
+
+  connection.onInitialize((params: InitializeParams) => {
+    const init = (params.initializationOptions ?? {}) as { rules?: Record<string, SeveritySetting>; debounceMs?: number };
+    if (init.rules) severities = normalizeSeverities(init.rules);
+    if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) debounceMs = init.debounceMs;
+    configurationPull = !!params.capabilities.workspace?.configuration;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, 'source.fixAll.dma'], resolveProvider: false },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: ['(', ',', ' '] },
+      },
+      serverInfo: { name: 'dma-language-server', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    await pullConfiguration();
+    log('dma-language-server ready');
+  });
+
+  async function pullConfiguration(): Promise<void> {
+    if (!configurationPull) return;
+    try {
+      const cfg = (await connection.workspace.getConfiguration('dma')) as { rules?: Record<string, SeveritySetting> } | null;
+      if (cfg?.rules) severities = normalizeSeverities(cfg.rules);
+    } catch (e) {
+      log(`could not read settings: ${String(e)}`);
+    }
+  }
+
+  connection.onDidChangeConfiguration(async (change) => {
+    const settings = (change.settings as { dma?: { rules?: Record<string, SeveritySetting> } } | null)?.dma;
+    if (settings?.rules) severities = normalizeSeverities(settings.rules);
+    else await pullConfiguration();
+    for (const s of docs.values()) schedule(s, 0);
+  });
+
+  connection.onDidOpenTextDocument(async (p) => {
+    const doc = TextDocument.create(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text);
+    const existing = docs.get(doc.uri);
+    if (existing) {
+      existing.doc = doc;
+      schedule(existing, 0);
+      return;
+    }
+    const state: DocState = { doc, analyzer: await makeAnalyzer(), findings: [], analyzedVersion: -1 };
+    // The document may have changed or closed while the parser was loading.
+    const current = docs.get(doc.uri);
+    if (current) {
+      state.analyzer.dispose();
+      schedule(current, 0);
+      return;
+    }
+    docs.set(doc.uri, state);
+    schedule(state, 0);
+  });
+
+  connection.onDidChangeTextDocument((p) => {
+    const state = docs.get(p.textDocument.uri);
+    if (!state) {
+      log(`ignoring a change to ${p.textDocument.uri}, which is not open`);
+      return;
+    }
+    let doc = state.doc;
+    for (const change of p.contentChanges) {
+      if ('range' in change) {
+        const start = doc.offsetAt(change.range.start);
+        const end = doc.offsetAt(change.range.end);
+        state.analyzer.noteEdit(start, Math.max(start, end), change.text);
+      }
+      doc = TextDocument.update(doc, [change], p.textDocument.version);
+    }
+    state.doc = doc;
+    schedule(state, debounceMs);
+  });
+
+  connection.onDidCloseTextDocument((p) => {
+    const state = docs.get(p.textDocument.uri);
+    if (!state) return;
+    clearTimeout(state.timer);
+    state.analyzer.dispose();
+    docs.delete(p.textDocument.uri);
+    void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
+  });
+
+  function schedule(state: DocState, delay: number): void {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => publish(state), delay);
+  }
+
+  function publish(state: DocState): void {
+    if (docs.get(state.doc.uri) !== state) return;
+    const doc = state.doc;
+    const busy = doc.lineCount > BUSY_NOTICE_LINES;
+    if (busy) void connection.sendNotification('dma/status', { uri: doc.uri, busy: true });
+    try {
+      const result = state.analyzer.analyze(doc.getText(), { path: uriPath(doc.uri), severities });
+      for (const f of result.failures) log(`${doc.uri}: analysis of ${f.functionName}() failed: ${f.error}`);
+      state.findings = result.findings;
+      state.analyzedVersion = doc.version;
+      void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: result.findings.map((f) => toDiagnostic(doc.uri, f)) });
+    } catch (e) {
+      log(`${doc.uri}: analysis failed: ${e instanceof Error ? e.stack : String(e)}`);
+    } finally {
+      if (busy) void connection.sendNotification('dma/status', { uri: doc.uri, busy: false });
+    }
+  }
+
+  connection.onCodeAction((p) => {
+    const state = docs.get(p.textDocument.uri);
+    if (!state) return [];
+    const doc = state.doc;
+    const text = doc.getText();
+    const only = p.context.only;
+    const wantsFixAll = !only || only.some((k) => 'source.fixAll.dma'.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll);
+    const wantsQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k === CodeActionKind.QuickFix);
+    const result = state.analyzer.analyze(text, { path: uriPath(doc.uri), severities, withFixes: true });
+    const actions: CodeAction[] = [];
+    if (wantsQuickFix) {
+      for (const f of result.findings) {
+        if (!overlaps(f.range, p.range)) continue;
+        const diagnostic = toDiagnostic(doc.uri, f);
+        for (const fix of f.fixes ?? []) {
+          if (!fix.edits.length) continue;
+          actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, isPreferred: fix.isPreferred, diagnostics: [diagnostic], edit: { changes: { [doc.uri]: fix.edits } } });
+        }
+        const line = f.range.start.line;
+        const lineText = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
+        const indent = /^[ \t]*/.exec(lineText)![0];
+        actions.push({
+          title: `Ignore ${f.rule} on this line`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [diagnostic],
+          edit: { changes: { [doc.uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}/* dma-check: ignore ${f.rule} */\n` }] } },
+        });
+      }
+    }
+    if (wantsFixAll) {
+      const { edits } = mergePreferredFixes(text, result.findings);
+      if (edits.length) actions.push({ title: 'Fix all DMA API problems', kind: 'source.fixAll.dma', edit: { changes: { [doc.uri]: edits } } });
+    }
+    return actions;
+  });
+
+  connection.onHover((p) => {
+    const state = docs.get(p.textDocument.uri);
+    if (!state) return null;
+    return hoverAt(state.doc, p.position, state.findings);
+  });
+
+  connection.onCompletion((p) => {
+    const state = docs.get(p.textDocument.uri);
+    if (!state) return [];
+    return completionAt(state.doc, p.position);
+  });
+
+  connection.onShutdown(() => {
+    for (const s of docs.values()) {
+      clearTimeout(s.timer);
+      s.analyzer.dispose();
+    }
+    docs.clear();
+  });
+
+  connection.listen();
+}
+
+const SEVERITY: Record<string, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+function toDiagnostic(uri: string, f: Finding): Diagnostic {
+  return {
+    range: f.range,
+    severity: SEVERITY[f.severity],
+    code: f.rule,
+    codeDescription: { href: docUrl(f.rule) },
+    source: 'dma',
+    message: f.message,
+    relatedInformation: f.related.map((r) => ({ location: { uri, range: r.range }, message: r.message })),
+  };
+}
+
+function normalizeSeverities(rules: Record<string, string>): Record<string, SeveritySetting> {
+  const out: Record<string, SeveritySetting> = {};
+  for (const [id, v] of Object.entries(rules)) {
+    const s = v === 'info' ? 'information' : v;
+    if (s === 'off' || s === 'hint' || s === 'information' || s === 'warning' || s === 'error') out[id] = s;
+  }
+  return out;
+}
+
+function overlaps(a: Finding['range'], b: Finding['range']): boolean {
+  const before = (x: Finding['range']['start'], y: Finding['range']['start']) => x.line < y.line || (x.line === y.line && x.character <= y.character);
+  return before(a.start, b.end) && before(b.start, a.end);
+}
+
+function uriPath(uri: string): string {
+  try {
+    return decodeURIComponent(new URL(uri).pathname);
+  } catch {
+    return uri;
+  }
+}
+
+/** Entry for `dma-language-server`: the transport comes from the arguments (--stdio, --node-ipc, --socket=N). */
+export function startStandalone(argv: string[]): void {
+  const known = argv.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket') || a.startsWith('--pipe'));
+  if (!known) {
+    process.stderr.write('Usage: dma-language-server --stdio | --node-ipc | --socket=PORT\n');
+    process.exitCode = 2;
+    return;
+  }
+  startServer(createConnection(ProposedFeatures.all));
+}
+
+if (require.main === module) {
+  startServer(createConnection(ProposedFeatures.all));
+}

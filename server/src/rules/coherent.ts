@@ -1,0 +1,255 @@
+/**
+ * Coherent, write-combined, non-coherent and pool allocations:
+ * unchecked-alloc, free-missing-on-error, free-mismatch, managed-double-free,
+ * adjusted-coherent-pointer, redundant-zeroing (and the allocation side of
+ * size-mismatch).
+ */
+import type { Node } from '../parse';
+import { lookupApi } from '../catalog';
+import type { Lifecycle, Release } from '../analysis/lifecycle';
+import { keyOf, releaseName } from '../analysis/lifecycle';
+import { callArgs, callName, isZeroLiteral, lastName, stripParens } from '../analysis/syntax';
+import { insertCheckFix, releaseOnErrorFix, releaseStatement } from '../fixes/unwind';
+import { deleteStatement, replaceNode } from '../fixes/edits';
+import { code, type FunctionAnalysis } from './context';
+import type { Fix, TextEdit } from '../types';
+
+const ZEROING_ALLOCATORS = new Set(['dma_alloc_coherent', 'dma_alloc_attrs', 'dma_alloc_wc', 'dmam_alloc_coherent', 'dmam_alloc_attrs', 'dma_alloc_noncoherent']);
+
+export function checkCoherent(a: FunctionAnalysis): void {
+  for (const lc of a.lifecycles) {
+    const r = lc.resource;
+    if (r.kind !== 'alloc' && r.kind !== 'pool' && r.kind !== 'pool-alloc') continue;
+    unchecked(a, lc);
+    if (!r.managed) {
+      for (const leak of lc.leaks) {
+        a.report({
+          rule: 'free-missing-on-error',
+          node: leak.exit,
+          message: `${code(r.lhs ?? r.call.node)} from ${r.call.name}() is not released when this error path ${leak.exit.type === 'goto_statement' ? `jumps to ${code(leak.exit.childForFieldName('label') ?? leak.exit)}` : 'returns'}: the ${r.kind === 'pool' ? 'pool' : 'DMA memory'} leaks; release it with ${releaseName(r)}()`,
+          steps: leak.steps,
+          fix: () => releaseOnErrorFix(a.fn, a.lifecycles, lc, leak),
+        });
+      }
+    }
+    for (const rel of lc.releases) releases(a, lc, rel);
+    adjusted(a, lc);
+    zeroing(a, lc);
+  }
+  managedReleasedElsewhere(a);
+}
+
+function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
+  const r = lc.resource;
+  if (r.use === 'returned' || lc.returned || r.use === 'condition') return;
+  const never = r.use === 'argument' || r.use === 'discarded' || !lc.checked;
+  if (!never && !lc.uncheckedUse) return;
+  if (!lc.uncheckedUse && r.use === 'stored' && !lc.checked && !isUsedLater(lc)) {
+    // Stored and never looked at again in this function: checked where it is used, if anywhere.
+    if (r.lhs && stripParens(r.lhs).type !== 'identifier') return;
+  }
+  const what = r.lhs ? code(r.lhs) : 'the result';
+  a.report({
+    rule: 'unchecked-alloc',
+    node: r.call.node,
+    message: `${r.call.name}() returns NULL on failure, and ${what} is ${lc.uncheckedUse ? 'used' : 'kept'} without a NULL check; the first access oopses`,
+    steps: lc.uncheckedUse?.steps ?? [{ node: r.call.node, message: 'allocated here' }],
+    fix: () => insertCheckFix(a.fn, a.lifecycles, lc),
+  });
+}
+
+function isUsedLater(lc: Lifecycle): boolean {
+  return lc.releases.length > 0 || lc.adjustments.length > 0 || lc.heldNodes.size > 0 && !!lc.firstUseAfterCheck;
+}
+
+function releases(a: FunctionAnalysis, lc: Lifecycle, rel: Release): void {
+  const r = lc.resource;
+  const name = rel.call.name;
+  if (rel.indirect) return;
+  if (r.managed) {
+    if (name === 'dma_free_coherent' || name === 'dma_free_attrs' || name === 'dma_pool_destroy') {
+      a.report({
+        rule: 'managed-double-free',
+        node: rel.call.node,
+        message: `${code(r.lhs ?? r.call.node)} comes from ${r.call.name}(), which devres frees again at driver detach: ${name}() here makes that a double free`,
+        related: [{ node: r.call.node, message: `managed allocation by ${r.call.name}()` }],
+        fix: () => managedFix(a, rel.call.node, name),
+      });
+    }
+    return;
+  }
+  if (rel.mismatch) {
+    const right = releaseName(r);
+    a.report({
+      rule: 'free-mismatch',
+      node: rel.call.node,
+      message: `${code(r.lhs ?? r.call.node)} was allocated by ${r.call.name}() and must be released with ${right}(), not ${name}()${/^k|^v|free_page/.test(name) ? ': it is not slab or vmalloc memory' : ''}`,
+      related: [{ node: r.call.node, message: `allocated by ${r.call.name}() here` }],
+      fix: () => {
+        const stmt = releaseStatement(r);
+        if (!stmt) return [];
+        return [{ title: `Release with ${right}()`, isPreferred: true, edits: [replaceNode(a.fn, rel.call.node, stmt.replace(/;$/, ''))] }];
+      },
+    });
+    return;
+  }
+  if (rel.state === 'ok' || rel.state === 'unchecked') compareAllocSize(a, lc, rel.call.node);
+}
+
+function compareAllocSize(a: FunctionAnalysis, lc: Lifecycle, call: Node): void {
+  const r = lc.resource;
+  const api = lookupApi(callName(call));
+  if (!api || api.size === undefined || r.call.api.size === undefined) return;
+  const size = callArgs(call)[api.size];
+  const orig = r.call.args[r.call.api.size];
+  if (!size || !orig) return;
+  const a1 = orig.text.replace(/\s+/g, '');
+  const a2 = size.text.replace(/\s+/g, '');
+  if (a1 === a2) return;
+  const constantLike = (t: string) => /^(?:\d+|0x[0-9a-f]+|[A-Z][A-Z0-9_]*|sizeof\(.*\)|PAGE_SIZE)$/i.test(t) && !/^[a-z]\w*$/.test(t);
+  if (!constantLike(a1) || !constantLike(a2)) return;
+  a.report({
+    rule: 'size-mismatch',
+    node: size,
+    message: `${callName(call)}() frees ${code(size)} bytes but ${code(r.lhs ?? r.call.node)} was allocated with ${code(orig)}; the allocator frees the wrong number of pages`,
+    related: [{ node: r.call.node, message: `allocated with size ${orig.text} here` }],
+    fix: () => [{ title: `Use ${orig.text}`, isPreferred: true, edits: [replaceNode(a.fn, size, orig.text)] }],
+  });
+}
+
+function managedFix(a: FunctionAnalysis, call: Node, name: string): Fix[] {
+  const stmt = call.parent;
+  if (!stmt || stmt.type !== 'expression_statement') return [];
+  const fixes: Fix[] = [{ title: `Delete ${name}(): devres releases the buffer`, isPreferred: true, edits: [deleteStatement(a.fn, stmt)] }];
+  const managed = name === 'dma_pool_destroy' ? 'dmam_pool_destroy' : name === 'dma_free_coherent' ? 'dmam_free_coherent' : undefined;
+  if (managed) fixes.push({ title: `Release early with ${managed}()`, isPreferred: false, edits: [replaceNode(a.fn, call.childForFieldName('function')!, managed)] });
+  return fixes;
+}
+
+/** A dmam_ allocation stored in a field and freed with the unmanaged API in another function. */
+function managedReleasedElsewhere(a: FunctionAnalysis): void {
+  const managedFields = new Map<string, string>();
+  const unmanagedFields = new Set<string>();
+  for (const s of a.fn.facts.summaries.values()) {
+    for (const al of s.allocates) {
+      if (al.managed) managedFields.set(al.field, al.api);
+      else unmanagedFields.add(al.field);
+    }
+  }
+  if (!managedFields.size) return;
+  const local = new Set(a.lifecycles.map((lc) => lc.resource.call.node.id));
+  for (const call of a.fn.dmaCalls) {
+    if (call.name !== 'dma_free_coherent' && call.name !== 'dma_pool_destroy') continue;
+    const pos = call.name === 'dma_pool_destroy' ? call.api.pool : call.api.cpu;
+    const arg = pos !== undefined ? call.args[pos] : undefined;
+    if (!arg || stripParens(arg).type !== 'field_expression') continue;
+    const field = lastName(arg);
+    const api = managedFields.get(field);
+    if (!api || unmanagedFields.has(field)) continue;
+    if (a.lifecycles.some((lc) => lc.releases.some((rel) => rel.call.node.id === call.node.id) && local.has(lc.resource.call.node.id))) continue;
+    a.report({
+      rule: 'managed-double-free',
+      node: call.node,
+      message: `${code(arg)} is allocated with ${api}() in this file; devres frees it again at detach, so ${call.name}() here is a double free`,
+      fix: () => managedFix(a, call.node, call.name),
+    });
+  }
+}
+
+function adjusted(a: FunctionAnalysis, lc: Lifecycle): void {
+  const r = lc.resource;
+  if (r.kind !== 'alloc' && r.kind !== 'pool-alloc') return;
+  for (const adj of lc.adjustments) {
+    const left = adj.childForFieldName('left') ?? adj.childForFieldName('declarator');
+    if (!left) continue;
+    const isHandle = r.handleKey !== undefined && keyOf(a.fn, left) === r.handleKey;
+    a.report({
+      rule: 'adjusted-coherent-pointer',
+      node: adj,
+      message: isHandle
+        ? `${code(left)} is the DMA address of the ${r.call.name}() buffer; overwriting it (${code(adj)}) means ${releaseName(r)}() can no longer be given the address the allocator returned`
+        : `${code(left)} from ${r.call.name}() is overwritten by ${code(adj)}; ${releaseName(r)}() must be given the original pointer, which is now lost`,
+      related: [{ node: r.call.node, message: `allocated by ${r.call.name}() here` }],
+      fix: () => keepOriginal(a, lc, adj, left),
+    });
+  }
+}
+
+/** Keep the allocation in `<name>_raw` (declared beside the original) and align a copy. */
+function keepOriginal(a: FunctionAnalysis, lc: Lifecycle, adj: Node, left: Node): Fix[] {
+  if (stripParens(left).type !== 'identifier') return [];
+  const name = left.text;
+  const v = a.fn.vars.get(name);
+  if (!v || v.isParam || v.node.type !== 'declaration') return [];
+  const raw = `${name}_raw`;
+  if (a.fn.vars.has(raw)) return [];
+  const r = lc.resource;
+  const edits: TextEdit[] = [];
+  // Declare `T raw;` (or `T *raw;`) on its own line after the declaration.
+  const decl = v.node;
+  const indent = /^[ \t]*/.exec(a.fn.source.lineText(decl.startPosition.row))![0];
+  const type = decl.childForFieldName('type')?.text ?? 'void';
+  const ptr = v.isPointer ? ' *' : ' ';
+  const at = { line: decl.endPosition.row + 1 + a.fn.lineOffset, character: 0 };
+  edits.push({ range: { start: at, end: at }, newText: `${indent}${type}${ptr}${raw};\n` });
+  // The allocation (or the handle out parameter) now targets the raw variable.
+  const isHandle = r.handleKey !== undefined && keyOf(a.fn, left) === r.handleKey;
+  if (isHandle && r.handleNode) edits.push(replaceNode(a.fn, r.handleNode, raw));
+  else if (r.lhs) edits.push(replaceNode(a.fn, r.lhs, raw));
+  else return [];
+  // Tests of the allocation that come before the adjustment test the raw value.
+  const right = adj.childForFieldName('right');
+  if (!right) return [];
+  // `x = PTR_ALIGN(x, A)` → `x = PTR_ALIGN(x_raw, A)`; the releases use the raw value.
+  for (const id of right.descendantsOfType('identifier')) if (id.text === name) edits.push(replaceNode(a.fn, id, raw));
+  const between = a.fn.body.descendantsOfType('identifier').filter((id) => id.text === name && id.startIndex > r.call.node.endIndex && id.startIndex < adj.startIndex);
+  for (const id of between) edits.push(replaceNode(a.fn, id, raw));
+  for (const rel of lc.releases) {
+    const api = rel.call.api;
+    const pos = isHandle ? api?.handle : api?.cpu;
+    const arg = pos !== undefined ? rel.call.args[pos] : undefined;
+    if (arg && arg.text === name) edits.push(replaceNode(a.fn, arg, raw));
+  }
+  return [{ title: `Keep the allocation in ${raw} and align a copy`, isPreferred: true, edits }];
+}
+
+function zeroing(a: FunctionAnalysis, lc: Lifecycle): void {
+  const r = lc.resource;
+  if (r.kind !== 'alloc' && r.kind !== 'pool-alloc') return;
+  const pool = r.call.name === 'dma_pool_alloc';
+  if (!pool && !ZEROING_ALLOCATORS.has(r.call.name)) return;
+  const stmt = lc.firstUseAfterCheck;
+  if (!stmt) return;
+  const call = stmt.type === 'expression_statement' ? stripParens(stmt.namedChild(0) ?? stmt) : undefined;
+  if (!call || call.type !== 'call_expression' || callName(call) !== 'memset') return;
+  const args = callArgs(call);
+  if (args.length !== 3 || !r.keys.has(keyOf(a.fn, args[0])) || !isZeroLiteral(args[1])) return;
+  const noMapping = r.call.api.attrs !== undefined && /DMA_ATTR_NO_KERNEL_MAPPING/.test(r.call.args[r.call.api.attrs]?.text ?? '');
+  if (noMapping) {
+    a.report({
+      rule: 'redundant-zeroing',
+      node: call,
+      severity: 'error',
+      message: `${code(args[0])} was allocated with DMA_ATTR_NO_KERNEL_MAPPING: the returned value is a cookie, not a kernel address, and memset() on it corrupts memory`,
+      related: [{ node: r.call.node, message: 'allocated without a kernel mapping here' }],
+    });
+    return;
+  }
+  if (pool) {
+    a.report({
+      rule: 'redundant-zeroing',
+      node: call,
+      message: `dma_pool_alloc() followed by memset(…, 0, …): use dma_pool_zalloc(), which returns a zeroed block`,
+      related: [{ node: r.call.node, message: 'allocated here' }],
+      fix: () => [{ title: 'Use dma_pool_zalloc() and drop the memset()', isPreferred: true, edits: [replaceNode(a.fn, r.call.node.childForFieldName('function')!, 'dma_pool_zalloc'), deleteStatement(a.fn, stmt)] }],
+    });
+    return;
+  }
+  a.report({
+    rule: 'redundant-zeroing',
+    node: call,
+    message: `${r.call.name}() already returns zeroed memory (since Linux 5.0); this memset() is redundant`,
+    related: [{ node: r.call.node, message: 'allocated (zeroed) here' }],
+    fix: () => [{ title: 'Delete the redundant memset()', isPreferred: true, edits: [deleteStatement(a.fn, stmt)] }],
+  });
+}

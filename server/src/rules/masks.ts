@@ -1,0 +1,119 @@
+/**
+ * unchecked-mask: dma_set_mask*() can fail (the platform cannot address
+ * what the device needs), so its result must be checked. The one exception
+ * is dma_set_coherent_mask() with the same or a smaller mask right after a
+ * successful dma_set_mask(), which cannot fail.
+ */
+import type { Node } from '../parse';
+import { walk } from '../analysis/syntax';
+import { exitFrom } from '../fixes/unwind';
+import { insertLinesAfter, replaceNode } from '../fixes/edits';
+import { code, type FunctionAnalysis } from './context';
+import type { Fix } from '../types';
+import type { DmaCall } from '../analysis/function';
+
+export function checkMasks(a: FunctionAnalysis): void {
+  const masks = a.fn.dmaCalls.filter((c) => c.api.role === 'mask');
+  for (const call of masks) {
+    const usage = resultUsage(a, call.node);
+    if (usage === 'checked') continue;
+    if (call.name === 'dma_set_coherent_mask' || call.name === 'pci_set_consistent_dma_mask') {
+      if (coveredByEarlierMask(a, call, masks)) continue;
+    }
+    a.report({
+      rule: 'unchecked-mask',
+      node: call.node,
+      message: `${call.name}() fails when the platform cannot do ${code(call.args[call.api.mask ?? 1] ?? call.node)}; ignoring the result lets the device DMA to addresses it cannot reach`,
+      fix: usage === 'discarded' ? () => checkMaskFix(a, call) : undefined,
+    });
+  }
+}
+
+/** 'checked' when the value reaches a condition or a return; 'discarded' for a bare call statement. */
+function resultUsage(a: FunctionAnalysis, call: Node): 'checked' | 'discarded' | 'unused' {
+  let n = call;
+  let p = n.parent;
+  while (p && (p.type === 'parenthesized_expression' || (p.type === 'cast_expression' && !/^\(\s*void\s*\)/.test(p.text)))) {
+    n = p;
+    p = p.parent;
+  }
+  if (!p) return 'discarded';
+  if (p.type === 'expression_statement' || (p.type === 'cast_expression' && /^\(\s*void\s*\)/.test(p.text))) return 'discarded';
+  if (p.type === 'assignment_expression' || p.type === 'init_declarator') {
+    const target = p.type === 'assignment_expression' ? p.childForFieldName('left') : p.childForFieldName('declarator');
+    if (!target) return 'checked';
+    const name = target.text;
+    if (insideCondition(p)) return 'checked';
+    // Read before being overwritten?
+    const after = [...walk(a.fn.body)].filter((x) => x.type === 'identifier' && x.text === name && x.startIndex > p.endIndex);
+    for (const use of after) {
+      const parent = use.parent;
+      if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === use.id) {
+        return 'unused';
+      }
+      return 'checked';
+    }
+    return 'unused';
+  }
+  return 'checked';
+}
+
+function insideCondition(node: Node): boolean {
+  for (let n: Node | null = node; n; n = n.parent) {
+    if (n.type === 'expression_statement' || n.type === 'compound_statement') return false;
+    if (n.type === 'parenthesized_expression' && n.parent && /^(if|while|do)_statement$/.test(n.parent.type)) return true;
+  }
+  return false;
+}
+
+const MASK_BITS = /DMA_BIT_MASK\s*\(\s*(\d+)\s*\)/;
+
+/** dma_set_coherent_mask(dev, M) after a checked dma_set_mask(dev, N) with N ≥ M cannot fail. */
+function coveredByEarlierMask(a: FunctionAnalysis, call: DmaCall, masks: DmaCall[]): boolean {
+  const dev = call.args[0]?.text.replace(/\s+/g, '');
+  const mask = call.args[1]?.text.replace(/\s+/g, '');
+  for (const earlier of masks) {
+    if (earlier.node.startIndex >= call.node.startIndex) continue;
+    if (earlier.name !== 'dma_set_mask' && earlier.name !== 'dma_set_mask_and_coherent' && earlier.name !== 'pci_set_dma_mask') continue;
+    if (resultUsage(a, earlier.node) !== 'checked') continue;
+    const eDev = earlier.args[0]?.text.replace(/\s+/g, '');
+    const eMask = earlier.args[1]?.text.replace(/\s+/g, '');
+    const sameDevice = eDev === dev || (earlier.name === 'pci_set_dma_mask') === (call.name === 'pci_set_consistent_dma_mask');
+    if (!sameDevice || !mask || !eMask) continue;
+    if (eMask === mask) return true;
+    const m1 = MASK_BITS.exec(eMask);
+    const m2 = MASK_BITS.exec(mask);
+    if (m1 && m2 && Number(m2[1]) <= Number(m1[1])) return true;
+  }
+  return false;
+}
+
+function checkMaskFix(a: FunctionAnalysis, call: DmaCall): Fix[] {
+  const stmt = call.node.parent;
+  if (!stmt || stmt.type !== 'expression_statement' || !stmt.parent || stmt.parent.type !== 'compound_statement') return [];
+  const err = a.fn.errorVar;
+  const exit = exitFrom(a.fn, a.lifecycles, stmt, undefined, err ?? '-EIO');
+  if (!exit.ok) return [];
+  const body = exit.lines.map((text) => ({ text, level: 1 }));
+  const title = `Check the result of ${call.name}()`;
+  if (err) {
+    const lines = body.length > 1 ? [{ text: `if (${err}) {`, level: 0 }, ...body, { text: '}', level: 0 }] : [{ text: `if (${err})`, level: 0 }, ...body];
+    return [{ title, isPreferred: true, edits: [replaceNode(a.fn, call.node, `${err} = ${call.node.text}`), insertLinesAfter(a.fn, stmt, lines), ...exit.extra] }];
+  }
+  // No error variable: test the call itself.
+  const lines = body.length > 1 ? [...body, { text: '}', level: 0 }] : body;
+  const semicolon = stmt.child(stmt.childCount - 1);
+  if (!semicolon || semicolon.type !== ';') return [];
+  return [
+    {
+      title,
+      isPreferred: true,
+      edits: [
+        replaceNode(a.fn, call.node, `if (${call.node.text})${body.length > 1 ? ' {' : ''}`),
+        replaceNode(a.fn, semicolon, ''),
+        insertLinesAfter(a.fn, stmt, lines),
+        ...exit.extra,
+      ],
+    },
+  ];
+}

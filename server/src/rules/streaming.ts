@@ -1,0 +1,399 @@
+/**
+ * Streaming mappings (dma_map_single/page/resource, dma_map_sg, sgtable):
+ * unchecked-mapping, mapping-error-misuse, unchecked-map-sg, unmap-sg-count,
+ * direction-mismatch, size-mismatch, unmap-missing-on-error,
+ * unmap-failed-mapping, use-after-unmap, double-map, coherent-to-streaming,
+ * cpu-access-while-mapped, sg-loop-count.
+ */
+import type { Node } from '../parse';
+import { lookupApi } from '../catalog';
+import type { Lifecycle } from '../analysis/lifecycle';
+import { keyOf } from '../analysis/lifecycle';
+import { callArgs, callName, walk } from '../analysis/syntax';
+import { insertCheckFix, releaseOnErrorFix } from '../fixes/unwind';
+import { replaceNode } from '../fixes/edits';
+import { code, type FunctionAnalysis } from './context';
+
+const HINT_ONLY_DIRS = /(^|\/)(drivers\/iommu|drivers\/xen|kernel\/dma)\//;
+const DEVICE_WRITE = /^(?:writel|writeq|writel_relaxed|writeq_relaxed|iowrite32|iowrite64|lo_hi_writeq|hi_lo_writeq|__raw_writel|__raw_writeq)$/;
+
+export function checkStreaming(a: FunctionAnalysis): void {
+  for (const lc of a.lifecycles) {
+    const r = lc.resource;
+    if (r.kind !== 'map' && r.kind !== 'sg' && r.kind !== 'sgtable') continue;
+    unchecked(a, lc);
+    if (r.kind === 'map') misuse(a, lc);
+    for (const leak of lc.leaks) {
+      a.report({
+        rule: 'unmap-missing-on-error',
+        node: leak.exit,
+        message: `${code(r.lhs ?? r.call.node)} mapped by ${r.call.name}() is still mapped when this error path ${leak.exit.type === 'goto_statement' ? `jumps to ${code(leak.exit.childForFieldName('label') ?? leak.exit)}` : 'returns'}: the IOMMU/swiotlb slot leaks and dma-debug reports it at unbind`,
+        steps: leak.steps,
+        fix: () => releaseOnErrorFix(a.fn, a.lifecycles, lc, leak),
+      });
+    }
+    pairing(a, lc);
+    afterRelease(a, lc);
+  }
+  doubleMap(a);
+  coherentToStreaming(a);
+  cpuAccess(a);
+  sgLoopCount(a);
+}
+
+function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
+  const r = lc.resource;
+  if (r.use === 'returned' || lc.returned || r.use === 'condition') return;
+  const lessThanZero = lc.misuses.find((m) => m.kind === 'less-than-zero');
+  const never = r.use === 'argument' || r.use === 'discarded' || !lc.checked || !!lessThanZero;
+  if (!never && !lc.uncheckedUse) return;
+  if (r.kind === 'map') {
+    const what = r.lhs ? ` result ${code(r.lhs)}` : ' result';
+    const missing = lc.uncheckedUse ? 'is used without' : 'is never tested with';
+    a.report({
+      rule: 'unchecked-mapping',
+      node: r.call.node,
+      message: `${r.call.name}()${what} ${missing} dma_mapping_error(); on failure the device gets an invalid address`,
+      steps: lc.uncheckedUse?.steps ?? [{ node: r.call.node, message: 'mapped here' }],
+      fix: () => insertCheckFix(a.fn, a.lifecycles, lc),
+    });
+    return;
+  }
+  if (r.kind === 'sg') {
+    a.report({
+      rule: 'unchecked-map-sg',
+      node: r.call.node,
+      message: lessThanZero
+        ? `${r.call.name}() returns an unsigned count and 0 on failure: ${code(lessThanZero.test)} never fires, so a failed mapping goes to the device`
+        : `${r.call.name}() returns 0 when the mapping fails; ${r.lhs ? code(r.lhs) : 'the result'} is ${lc.uncheckedUse ? 'used' : 'kept'} without a check`,
+      steps: lc.uncheckedUse?.steps ?? (lessThanZero ? [{ node: lessThanZero.test, message: 'this test never fires' }] : []),
+      fix: () => insertCheckFix(a.fn, a.lifecycles, lc),
+    });
+    return;
+  }
+  if (r.use === 'discarded') {
+    a.report({
+      rule: 'unchecked-map-sg',
+      node: r.call.node,
+      message: `${r.call.name}() returns 0 or a negative errno, and the result is ignored: a failed mapping goes to the device`,
+    });
+  }
+}
+
+function misuse(a: FunctionAnalysis, lc: Lifecycle): void {
+  const r = lc.resource;
+  const dev = r.call.api.device !== undefined ? r.call.args[r.call.api.device]?.text : undefined;
+  for (const m of lc.misuses) {
+    if (m.kind === 'less-than-zero') continue;
+    let node = m.test;
+    let negate = false;
+    if (m.kind === 'null-test' && node.type !== 'binary_expression') {
+      const p = node.parent;
+      if (p && p.type === 'unary_expression' && p.child(0)?.text === '!') node = p;
+      else negate = true;
+    } else if (node.type === 'binary_expression') {
+      negate = node.child(1)?.text === '!=';
+    }
+    const handle = r.lhs?.text ?? 'the handle';
+    if (m.kind === 'error-constant') {
+      if (HINT_ONLY_DIRS.test(a.fn.path)) continue;
+      a.report({
+        rule: 'mapping-error-misuse',
+        node,
+        severity: 'hint',
+        message: `Compare through dma_mapping_error(), not with DMA_MAPPING_ERROR: it is the documented test, and dma-debug only records a check made through it`,
+        fix: dev ? () => [{ title: 'Use dma_mapping_error()', isPreferred: true, edits: [replaceNode(a.fn, node, `${negate ? '!' : ''}dma_mapping_error(${dev}, ${handle})`)] }] : undefined,
+      });
+      continue;
+    }
+    a.report({
+      rule: 'mapping-error-misuse',
+      node,
+      message: `${code(node)} does not detect a failed ${r.call.name}(): 0 can be a valid DMA address and failure is DMA_MAPPING_ERROR; use dma_mapping_error()`,
+      fix: dev ? () => [{ title: 'Use dma_mapping_error()', isPreferred: true, edits: [replaceNode(a.fn, node, `${negate ? '!' : ''}dma_mapping_error(${dev}, ${handle})`)] }] : undefined,
+    });
+  }
+}
+
+/** Direction, size and count of the releases and syncs paired with a mapping. */
+function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
+  const r = lc.resource;
+  if (r.call.wrapper) return;
+  const mapDir = argText(r.call.args, r.call.api.direction);
+  for (const rel of lc.releases) {
+    if (rel.indirect || !rel.call.api) continue;
+    if (rel.state === 'failed' || rel.state === 'released') {
+      unmapFailed(a, lc, rel.call.node, rel.state);
+      continue;
+    }
+    compareDirection(a, lc, rel.call.node, rel.call.api.direction, false);
+    compareSize(a, lc, rel.call.node, rel.call.api.size, false);
+    if (r.kind === 'sg') compareCount(a, lc, rel.call.node);
+  }
+  // Syncs of this mapping.
+  for (const call of a.fn.dmaCalls) {
+    const api = call.api;
+    if (api.role === 'sync' && r.kind === 'map' && api.handle !== undefined && call.args[api.handle] && r.keys.has(keyOf(a.fn, call.args[api.handle]))) {
+      if (mapDir !== 'DMA_BIDIRECTIONAL') compareDirection(a, lc, call.node, api.direction, true);
+      if (api.size !== undefined) compareSize(a, lc, call.node, api.size, true);
+    } else if (api.role === 'sync-sg' && r.kind === 'sg' && api.buffer !== undefined && call.args[api.buffer] && keyOf(a.fn, call.args[api.buffer]) === r.bufferKey) {
+      if (mapDir !== 'DMA_BIDIRECTIONAL') compareDirection(a, lc, call.node, api.direction, true);
+      compareCount(a, lc, call.node);
+    }
+  }
+}
+
+function argText(args: Node[], i: number | undefined): string | undefined {
+  return i !== undefined && args[i] ? args[i].text.replace(/\s+/g, '') : undefined;
+}
+
+const DIRECTION_CONSTANT = /^(DMA_TO_DEVICE|DMA_FROM_DEVICE|DMA_BIDIRECTIONAL)$/;
+
+function compareDirection(a: FunctionAnalysis, lc: Lifecycle, call: Node, pos: number | undefined, isSync: boolean): void {
+  const r = lc.resource;
+  const mapDir = argText(r.call.args, r.call.api.direction);
+  const args = callArgs(call);
+  const dir = pos !== undefined ? args[pos] : undefined;
+  if (!mapDir || !dir) return;
+  const relDir = dir.text.replace(/\s+/g, '');
+  if (!DIRECTION_CONSTANT.test(mapDir) || !DIRECTION_CONSTANT.test(relDir) || mapDir === relDir) return;
+  a.report({
+    rule: 'direction-mismatch',
+    node: dir,
+    message: `${callName(call)}() uses ${relDir} but ${code(r.lhs ?? r.call.node)} was mapped ${mapDir}; ${isSync ? 'the cache maintenance is done for the wrong direction' : 'dma-debug reports "DMA-API: device driver frees DMA memory with different direction"'}`,
+    related: [{ node: r.call.node, message: `mapped ${mapDir} here` }],
+    fix: () => [{ title: `Use ${mapDir}`, isPreferred: true, edits: [replaceNode(a.fn, dir, mapDir)] }],
+  });
+}
+
+/** Evaluates simple constant sizes: integer literals with + - * << >> and parentheses. */
+export function constantValue(text: string): number | undefined {
+  const tokens = text.replace(/\s+/g, '').match(/0[xX][0-9a-fA-F]+|\d+[uUlL]*|<<|>>|[-+*()]|./g) ?? [];
+  let i = 0;
+  const atom = (): number | undefined => {
+    const t = tokens[i++];
+    if (t === undefined) return undefined;
+    if (t === '(') {
+      const v = sum();
+      return tokens[i++] === ')' ? v : undefined;
+    }
+    if (/^0[xX]/.test(t)) return parseInt(t.slice(2), 16);
+    if (/^\d/.test(t)) return parseInt(t, 10);
+    return undefined;
+  };
+  const product = (): number | undefined => {
+    let v = atom();
+    while (v !== undefined && (tokens[i] === '*' || tokens[i] === '<<' || tokens[i] === '>>')) {
+      const op = tokens[i++];
+      const w = atom();
+      if (w === undefined) return undefined;
+      v = op === '*' ? v * w : op === '<<' ? v * 2 ** w : Math.floor(v / 2 ** w);
+    }
+    return v;
+  };
+  const sum = (): number | undefined => {
+    let v = product();
+    while (v !== undefined && (tokens[i] === '+' || tokens[i] === '-')) {
+      const op = tokens[i++];
+      const w = product();
+      if (w === undefined) return undefined;
+      v = op === '+' ? v + w : v - w;
+    }
+    return v;
+  };
+  const v = sum();
+  return v !== undefined && i === tokens.length ? v : undefined;
+}
+
+function isConstantLike(t: string): boolean {
+  return constantValue(t) !== undefined || /^[A-Z][A-Z0-9_]*$/.test(t) || /^sizeof\(/.test(t);
+}
+
+function compareSize(a: FunctionAnalysis, lc: Lifecycle, call: Node, pos: number | undefined, isSync: boolean): void {
+  const r = lc.resource;
+  const mapSizeNode = r.call.api.size !== undefined ? r.call.args[r.call.api.size] : undefined;
+  const args = callArgs(call);
+  const size = pos !== undefined ? args[pos] : undefined;
+  if (!mapSizeNode || !size) return;
+  const mapSize = mapSizeNode.text.replace(/\s+/g, '');
+  const relSize = size.text.replace(/\s+/g, '');
+  if (mapSize === relSize) return;
+  if (isSync) {
+    const mv = constantValue(mapSize);
+    const sv = constantValue(relSize);
+    if (mv === undefined || sv === undefined || sv <= mv) return;
+  } else if (!(isConstantLike(mapSize) && isConstantLike(relSize))) {
+    return;
+  }
+  a.report({
+    rule: 'size-mismatch',
+    node: size,
+    message: isSync
+      ? `${callName(call)}() syncs ${code(size)} bytes but only ${code(mapSizeNode)} were mapped: the sync runs past the mapping`
+      : `${callName(call)}() releases ${code(size)} bytes but ${code(r.lhs ?? r.call.node)} was ${r.kind === 'alloc' || r.kind === 'pool-alloc' ? 'allocated' : 'mapped'} with ${code(mapSizeNode)}; dma-debug reports "frees DMA memory with different size"`,
+    related: [{ node: r.call.node, message: `${r.kind === 'alloc' ? 'allocated' : 'mapped'} with size ${mapSizeNode.text} here` }],
+    fix: () => [{ title: `Use ${mapSizeNode.text.replace(/\s+/g, ' ')}`, isPreferred: true, edits: [replaceNode(a.fn, size, mapSizeNode.text)] }],
+  });
+}
+
+function compareCount(a: FunctionAnalysis, lc: Lifecycle, call: Node): void {
+  const r = lc.resource;
+  const api = lookupApi(callName(call));
+  const nentsArg = api?.nents !== undefined ? callArgs(call)[api.nents] : undefined;
+  const original = r.call.api.nents !== undefined ? r.call.args[r.call.api.nents] : undefined;
+  if (!nentsArg || !original || !r.key) return;
+  if (keyOf(a.fn, nentsArg) !== r.key && !r.keys.has(keyOf(a.fn, nentsArg))) return;
+  if (original.text.replace(/\s+/g, '') === nentsArg.text.replace(/\s+/g, '')) return;
+  a.report({
+    rule: 'unmap-sg-count',
+    node: nentsArg,
+    message: `${callName(call)}() must be given the nents passed to ${r.call.name}() (${code(original)}), not the mapped count ${code(nentsArg)}; with an IOMMU that merged entries, the rest stay mapped`,
+    related: [{ node: r.call.node, message: `mapped ${original.text} entries here` }],
+    fix: () => [{ title: `Use ${original.text}`, isPreferred: true, edits: [replaceNode(a.fn, nentsArg, original.text)] }],
+  });
+}
+
+function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'failed' | 'released'): void {
+  const r = lc.resource;
+  if (r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc') return;
+  a.report({
+    rule: 'unmap-failed-mapping',
+    node: call,
+    message:
+      state === 'failed'
+        ? `${callName(call)}() unmaps ${code(r.lhs ?? r.call.node)} on the path where ${r.call.name}() failed: there is no mapping to release (dma-debug: "device driver tries to free DMA memory it has not allocated")`
+        : `${callName(call)}() unmaps ${code(r.lhs ?? r.call.node)} a second time on this path`,
+    related: [{ node: r.call.node, message: 'mapped here' }],
+  });
+}
+
+function afterRelease(a: FunctionAnalysis, lc: Lifecycle): void {
+  const r = lc.resource;
+  if (r.kind !== 'map' && r.kind !== 'sg') return;
+  for (const u of lc.usesAfterRelease) {
+    let call: Node | null = u.node.parent;
+    while (call && call.type !== 'call_expression') call = call.parent;
+    if (!call) continue;
+    const name = callName(call);
+    const api = lookupApi(name);
+    const isDeviceUse = (api && (api.role === 'sync' || api.role === 'sync-sg' || api.role === 'unmap' || api.role === 'unmap-sg')) || DEVICE_WRITE.test(name) || /^cpu_to_le(32|64)$/.test(name);
+    if (!isDeviceUse) continue;
+    if (api && (api.role === 'unmap' || api.role === 'unmap-sg')) continue; // a second unmap is unmap-failed-mapping
+    a.report({
+      rule: 'use-after-unmap',
+      node: call,
+      message: `${name}() uses ${code(r.lhs ?? r.call.node)} after it was unmapped: the address may already belong to another mapping`,
+      steps: u.steps,
+    });
+  }
+}
+
+function doubleMap(a: FunctionAnalysis): void {
+  const maps = a.lifecycles.filter((lc) => (lc.resource.kind === 'map' || lc.resource.kind === 'sg') && lc.resource.bufferKey);
+  for (const first of maps) {
+    for (const second of maps) {
+      if (first === second || second.resource.call.node.id === first.resource.call.node.id) continue;
+      if (second.resource.bufferKey !== first.resource.bufferKey) continue;
+      if (!first.heldNodes.has(second.resource.cfgNode)) continue;
+      const dev1 = argText(first.resource.call.args, first.resource.call.api.device);
+      const dev2 = argText(second.resource.call.args, second.resource.call.api.device);
+      if (dev1 !== dev2) continue;
+      a.report({
+        rule: 'double-map',
+        node: second.resource.call.node,
+        message: `${code(second.resource.call.args[second.resource.call.api.buffer!])} is mapped again while the mapping from line ${first.resource.call.node.startPosition.row + a.fn.lineOffset + 1} is still live: two owners of one buffer, and the cache maintenance of one undoes the other`,
+        related: [{ node: first.resource.call.node, message: 'first mapped here' }],
+      });
+    }
+  }
+}
+
+function coherentToStreaming(a: FunctionAnalysis): void {
+  const coherentKeys = new Map<string, Node>();
+  for (const lc of a.lifecycles) if (lc.resource.kind === 'alloc' && lc.resource.key) coherentKeys.set(lc.resource.key, lc.resource.call.node);
+  for (const lc of a.lifecycles) {
+    const r = lc.resource;
+    if (r.kind !== 'map' || r.call.api.buffer === undefined) continue;
+    const buf = r.call.args[r.call.api.buffer];
+    if (!buf) continue;
+    const k = keyOf(a.fn, buf);
+    const local = coherentKeys.get(k);
+    if (!local) continue;
+    a.report({
+      rule: 'coherent-to-streaming',
+      node: buf,
+      message: `${r.call.name}() maps ${code(buf)}, which comes from a coherent allocation: it already has a DMA address, and a streaming map of it is undefined (it may not be in the linear map)`,
+      related: [{ node: local, message: 'allocated coherent here' }],
+    });
+  }
+}
+
+function cpuAccess(a: FunctionAnalysis): void {
+  for (const lc of a.lifecycles) {
+    const r = lc.resource;
+    if (r.kind !== 'map' || !r.bufferKey || r.call.api.buffer === undefined) continue;
+    if (argText(r.call.args, r.call.api.direction) !== 'DMA_FROM_DEVICE') continue;
+    const bufferKey = r.bufferKey;
+    const syncs = a.fn.dmaCalls.filter((c) => c.api.role === 'sync' && c.name.endsWith('_for_cpu') && c.api.handle !== undefined && c.args[c.api.handle] && r.keys.has(keyOf(a.fn, c.args[c.api.handle])));
+    const firstSync = Math.min(...syncs.map((s) => s.node.startIndex), Infinity);
+    for (const id of lc.heldNodes) {
+      const node = a.fn.cfg.nodes[id];
+      if (!node.ast || node.kind !== 'stmt' || node.ast.startIndex > firstSync || node.ast.startIndex < r.call.node.endIndex) continue;
+      const write = cpuWrite(a, node.ast, bufferKey);
+      if (!write) continue;
+      a.report({
+        rule: 'cpu-access-while-mapped',
+        node: node.ast,
+        message: `${code(write)} writes the buffer mapped DMA_FROM_DEVICE while the device owns it: the write can be lost to cache invalidation at unmap; call dma_sync_single_for_cpu() first or write before mapping`,
+        related: [{ node: r.call.node, message: 'mapped DMA_FROM_DEVICE here' }],
+      });
+    }
+  }
+}
+
+function cpuWrite(a: FunctionAnalysis, stmt: Node, bufferKey: string): Node | undefined {
+  for (const n of walk(stmt)) {
+    if (n.type === 'call_expression' && /^(memset|memcpy|memmove|strcpy|strscpy|sprintf|snprintf)$/.test(callName(n))) {
+      const dst = callArgs(n)[0];
+      if (dst && keyOf(a.fn, dst) === bufferKey) return n;
+    }
+    if (n.type === 'assignment_expression') {
+      let left = n.childForFieldName('left');
+      while (left && (left.type === 'subscript_expression' || left.type === 'pointer_expression')) {
+        const inner = left.childForFieldName('argument');
+        if (inner && keyOf(a.fn, inner) === bufferKey) return n;
+        left = inner;
+      }
+    }
+  }
+  return undefined;
+}
+
+function sgLoopCount(a: FunctionAnalysis): void {
+  const maps = a.lifecycles.filter((lc) => lc.resource.kind === 'sg' && lc.resource.key);
+  if (!maps.length) return;
+  for (const call of a.fn.calls) {
+    if (callName(call) !== 'for_each_sg') continue;
+    const args = callArgs(call);
+    if (args.length < 4) continue;
+    const list = keyOf(a.fn, args[0]);
+    const bound = args[2];
+    const lc = maps.find((m) => m.resource.bufferKey === list);
+    if (!lc) continue;
+    const r = lc.resource;
+    const original = r.call.args[r.call.api.nents!];
+    if (!original || original.text.replace(/\s+/g, '') !== bound.text.replace(/\s+/g, '')) continue;
+    // The body must read DMA addresses or lengths, which only the first `count` entries have.
+    const stmt = call.parent;
+    const body = stmt?.nextNamedSibling;
+    const scope = body ? body.text : '';
+    if (!/\bsg_dma_(address|len)\s*\(/.test(scope)) continue;
+    a.report({
+      rule: 'sg-loop-count',
+      node: bound,
+      message: `for_each_sg() walks ${code(bound)} entries, but only the ${code(r.lhs!)} returned by ${r.call.name}() have DMA addresses; entries past it hold stale sg_dma_address()/sg_dma_len()`,
+      related: [{ node: r.call.node, message: `${r.lhs!.text} entries mapped here` }],
+      fix: () => [{ title: `Iterate over ${r.lhs!.text}`, isPreferred: true, edits: [replaceNode(a.fn, bound, r.lhs!.text)] }],
+    });
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Text-level work that must stay cheap: line index, and the split of a file
+ * into top-level function definitions without parsing it. Only the functions
+ * that can matter are ever parsed (see analyze.ts).
+ */
+import type { Position } from './types';
+
+export class LineIndex {
+  readonly starts: number[];
+
+  constructor(readonly text: string) {
+    const starts = [0];
+    let i = text.indexOf('\n');
+    while (i !== -1) {
+      starts.push(i + 1);
+      i = text.indexOf('\n', i + 1);
+    }
+    this.starts = starts;
+  }
+
+  get lineCount(): number {
+    return this.starts.length;
+  }
+
+  positionAt(offset: number): Position {
+    offset = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - this.starts[lo] };
+  }
+
+  offsetAt(pos: Position): number {
+    if (pos.line < 0) return 0;
+    if (pos.line >= this.starts.length) return this.text.length;
+    const start = this.starts[pos.line];
+    const end = pos.line + 1 < this.starts.length ? this.starts[pos.line + 1] : this.text.length;
+    return Math.min(start + Math.max(0, pos.character), end);
+  }
+
+  lineText(line: number): string {
+    const start = this.starts[line] ?? this.text.length;
+    let end = line + 1 < this.starts.length ? this.starts[line + 1] - 1 : this.text.length;
+    if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
+    return this.text.slice(start, end);
+  }
+}
+
+/** A top-level function definition found by the scanner. */
+export interface FunctionSegment {
+  /** Offset of the first character of the line where the header starts. */
+  start: number;
+  /** Offset just past the closing brace. */
+  end: number;
+  /** Offset of the first character of the header. */
+  headerStart: number;
+  /** Offset of the opening brace of the body. */
+  bodyStart: number;
+  startLine: number;
+  /** The function's name as the header spells it (best effort). */
+  name: string;
+}
+
+const SLASH = 47;
+const STAR = 42;
+const NL = 10;
+const QUOTE = 34;
+const APOS = 39;
+const BACKSLASH = 92;
+const HASH = 35;
+const LBRACE = 123;
+const RBRACE = 125;
+const SEMI = 59;
+
+/**
+ * Finds top-level function definitions by brace matching, skipping comments,
+ * strings and preprocessor lines. Kernel style puts a function's closing
+ * brace in column 0; a `}` in column 0 therefore ends the current function
+ * even when `#ifdef` branches left the braces unbalanced.
+ */
+export function findFunctionSegments(text: string, lines: LineIndex): FunctionSegment[] {
+  const segments: FunctionSegment[] = [];
+  const n = text.length;
+  let depth = 0;
+  let itemStart = 0; // start of the current top-level item's code
+  let itemHasCode = false;
+  let bodyStart = -1;
+  let atLineStart = true; // only whitespace so far on this line
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === NL) {
+      atLineStart = true;
+      i++;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
+      i++;
+      continue;
+    }
+    if (c === SLASH && i + 1 < n) {
+      const d = text.charCodeAt(i + 1);
+      if (d === STAR) {
+        const close = text.indexOf('*/', i + 2);
+        i = close === -1 ? n : close + 2;
+        if (depth === 0 && !itemHasCode) itemStart = i;
+        continue;
+      }
+      if (d === SLASH) {
+        const eol = text.indexOf('\n', i + 2);
+        i = eol === -1 ? n : eol;
+        if (depth === 0 && !itemHasCode) itemStart = i;
+        continue;
+      }
+    }
+    if (c === HASH && atLineStart) {
+      // Preprocessor line, with backslash continuations.
+      let j = i;
+      for (;;) {
+        const eol = text.indexOf('\n', j);
+        if (eol === -1) {
+          j = n;
+          break;
+        }
+        let k = eol - 1;
+        if (k >= 0 && text.charCodeAt(k) === 13) k--;
+        if (k >= 0 && text.charCodeAt(k) === BACKSLASH) {
+          j = eol + 1;
+          continue;
+        }
+        j = eol;
+        break;
+      }
+      i = j;
+      if (depth === 0) {
+        itemStart = i;
+        itemHasCode = false;
+      }
+      continue;
+    }
+    atLineStart = false;
+    if (c === QUOTE || c === APOS) {
+      let j = i + 1;
+      while (j < n) {
+        const e = text.charCodeAt(j);
+        if (e === BACKSLASH) j += 2;
+        else if (e === c || e === NL) break;
+        else j++;
+      }
+      i = j + 1;
+      itemHasCode = true;
+      continue;
+    }
+    if (c === LBRACE) {
+      if (depth === 0) {
+        bodyStart = i;
+        if (!itemHasCode) itemStart = i;
+      }
+      depth++;
+      i++;
+      continue;
+    }
+    if (c === RBRACE) {
+      const column0 = i === 0 || text.charCodeAt(i - 1) === NL;
+      depth--;
+      if (depth > 0 && column0 && bodyStart >= 0) depth = 0;
+      if (depth <= 0) {
+        depth = 0;
+        if (bodyStart >= 0) {
+          const header = text.slice(itemStart, bodyStart);
+          const name = functionNameFromHeader(header);
+          if (name) {
+            const startLine = lines.positionAt(itemStart).line;
+            segments.push({ start: lines.starts[startLine], headerStart: itemStart, end: i + 1, bodyStart, startLine, name });
+          }
+        }
+        bodyStart = -1;
+        itemStart = i + 1;
+        itemHasCode = false;
+      }
+      i++;
+      continue;
+    }
+    if (c === SEMI && depth === 0) {
+      itemStart = i + 1;
+      itemHasCode = false;
+      i++;
+      continue;
+    }
+    if (depth === 0 && !itemHasCode) {
+      itemStart = i;
+      itemHasCode = true;
+    }
+    i++;
+  }
+  return segments;
+}
+
+const HEADER_NAME = /([A-Za-z_]\w*)\s*\(/g;
+const NOT_FUNCTION_NAMES = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', '__attribute__', 'typeof', '__typeof__']);
+
+/**
+ * The name of the function a header declares, or '' when the header is not a
+ * function definition (an initializer, a struct or enum body).
+ */
+export function functionNameFromHeader(header: string): string {
+  const trimmed = header.trim();
+  if (!trimmed || !trimmed.includes('(')) return '';
+  let parens = 0;
+  for (let i = 0; i < trimmed.length; i++) {
+    const ch = trimmed[i];
+    if (ch === '(') parens++;
+    else if (ch === ')') parens--;
+    else if (ch === '=' && parens === 0) return '';
+  }
+  if (parens !== 0) return '';
+  const last = trimmed[trimmed.length - 1];
+  if (last !== ')' && !/\w/.test(last)) return '';
+  HEADER_NAME.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = HEADER_NAME.exec(trimmed))) {
+    if (!NOT_FUNCTION_NAMES.has(m[1])) return m[1];
+  }
+  return '';
+}
+
+/**
+ * The text a segment is parsed as. Whatever precedes the header on its first
+ * line (the tail of a previous declaration) is blanked, so columns stay exact.
+ */
+export function segmentParseText(text: string, seg: FunctionSegment): string {
+  const body = text.slice(seg.headerStart, seg.end);
+  return seg.headerStart > seg.start ? ' '.repeat(seg.headerStart - seg.start) + body : body;
+}
+
+/** A fast, allocation-free 32-bit FNV-1a hash of a string. */
+export function hashText(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
