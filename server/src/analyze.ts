@@ -112,7 +112,7 @@ export class FileAnalyzer {
     const segments = findFunctionSegments(text, lines);
     result.stats.functions = segments.length;
     const textFacts = scanTextFacts(text);
-    const facts: FileFacts = { ...emptyFacts(path), ...textFacts };
+    const facts: FileFacts = { ...emptyFacts(path), ...textFacts, checkHelpers: new Set(textFacts.checkHelpers) };
 
     // Phase 1: parse the functions that mention the DMA API; summarise them.
     const segTexts = segments.map((s) => text.slice(s.headerStart, s.end));
@@ -126,7 +126,7 @@ export class FileAnalyzer {
         const edited = this.editedTrees.get(seg.start);
         const tree = this.parser.parse(segmentParseText(text, seg), edited && edited.expected === t ? edited.tree : undefined);
         const fn = findFunctionNode(tree.rootNode);
-        p = { text: t, tree, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], allocates: [] } };
+        p = { text: t, tree, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], allocates: [], fieldMaps: [] } };
         this.parsed.set(t, p);
       }
       liveParsed.add(t);
@@ -266,7 +266,8 @@ function factsSignature(f: FileFacts): string {
     [...f.probeFunctions].sort().join(','),
     [...f.removeFunctions].sort().join(','),
     [...f.globals].sort().join(','),
-    [...f.summaries.values()].map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}`).sort().join(';'),
+    [...f.defines].map(([k, v]) => `${k}=${v}`).join(','),
+    [...f.summaries.values()].map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.suffix}/${m.direction}`).join('+')}`).sort().join(';'),
   ];
   return parts.join('|');
 }

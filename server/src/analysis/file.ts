@@ -16,6 +16,8 @@ export interface FunctionSummary {
   releases: string[];
   /** Struct fields it stores an allocation into: last name → allocation call name. */
   allocates: { field: string; api: string; managed: boolean; line: number; character: number; endCharacter: number }[];
+  /** Streaming maps stored in struct fields: the key without its base (`.rx[].dma`) and the direction text. */
+  fieldMaps: { suffix: string; direction: string; line: number }[];
 }
 
 export interface FileFacts {
@@ -30,10 +32,14 @@ export interface FileFacts {
   summaries: Map<string, FunctionSummary>;
   /** File-scope arrays and objects (`static u8 buf[64];`): not DMA-able by streaming maps. */
   globals: Set<string>;
+  /** Object-like `#define NAME value` of the file. */
+  defines: Map<string, string>;
 }
 
 // Column-0 definitions of arrays and struct objects: `static u8 buf[64];`, `static struct foo bar;`.
 const GLOBAL_OBJECT = /^(?:static\s+)?(?:(?:const|volatile|unsigned|signed)\s+)*(?:struct\s+\w+|u8|u16|u32|u64|char|int|long|__le32|__le64|__be32)\s+(?:__\w+\s+)*([a-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)*(?:__\w+(?:\([^)]*\))?\s*)*(?:=|;)/gm;
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Z_][A-Z0-9_]*)[ \t]+([^\n\\]+)$/gm;
+const CHECK_MACRO = /^[ \t]*#[ \t]*define[ \t]+(\w+)\([^)]*\)(?:[^\n]*\\\n)*[^\n]*mapping_error/gm;
 const DRIVER_CALLBACK = /\.\s*(probe|remove|remove_new|shutdown)\s*=\s*&?\s*([A-Za-z_]\w*)/g;
 // request_irq(irq, handler, ...), devm_request_irq(dev, irq, handler, ...),
 // request_threaded_irq(irq, handler, thread_fn, ...), devm_request_threaded_irq(dev, irq, handler, thread_fn, ...)
@@ -41,13 +47,24 @@ const IRQ_REQUEST = /\b(devm_)?request_(threaded_)?irq\s*\(/g;
 
 export interface TextFacts {
   globals: Set<string>;
+  defines: Map<string, string>;
+  /** Function-like macros that expand to a mapping-error test. */
+  checkHelpers: Set<string>;
   irqHandlers: Set<string>;
   probeFunctions: Set<string>;
   removeFunctions: Set<string>;
 }
 
 export function scanTextFacts(text: string): TextFacts {
-  const facts: TextFacts = { globals: new Set(), irqHandlers: new Set(), probeFunctions: new Set(), removeFunctions: new Set() };
+  const facts: TextFacts = { globals: new Set(), defines: new Map(), checkHelpers: new Set(), irqHandlers: new Set(), probeFunctions: new Set(), removeFunctions: new Set() };
+  if (text.includes('mapping_error')) {
+    CHECK_MACRO.lastIndex = 0;
+    let c: RegExpExecArray | null;
+    while ((c = CHECK_MACRO.exec(text))) facts.checkHelpers.add(c[1]);
+  }
+  DEFINE.lastIndex = 0;
+  let d: RegExpExecArray | null;
+  while ((d = DEFINE.exec(text))) facts.defines.set(d[1], d[2].replace(/\/\*.*?\*\//g, '').trim());
   GLOBAL_OBJECT.lastIndex = 0;
   let g: RegExpExecArray | null;
   while ((g = GLOBAL_OBJECT.exec(text))) facts.globals.add(g[1]);
@@ -128,5 +145,6 @@ export function emptyFacts(path: string): FileFacts {
     callees: new Map(),
     summaries: new Map(),
     globals: new Set(),
+    defines: new Map(),
   };
 }

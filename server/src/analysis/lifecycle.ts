@@ -24,6 +24,8 @@ export interface Resource {
   /** Normalised key of where the result is stored ('' when not stored). */
   key: string;
   keys: Set<string>;
+  /** Copies of the handle (`priv->ring = ring`) name it only after the copy: key → offset. */
+  aliasAfter: Map<string, number>;
   lhs?: Node;
   /** alloc: the `&handle` out parameter. */
   handleKey?: string;
@@ -136,6 +138,7 @@ export function findResources(ctx: FunctionContext): Resource[] {
       kind,
       key,
       keys: new Set(key ? [key] : []),
+      aliasAfter: new Map(),
       lhs,
       use,
       cfgNode,
@@ -195,24 +198,28 @@ function insideCondition(node: Node): boolean {
 /** Flow-insensitive copies: `a = h;` and `T a = h;` make `a` another name for the handle. */
 function addCopyAliases(ctx: FunctionContext, r: Resource): void {
   if (!r.key) return;
-  const pairs: [Node, Node][] = [];
+  const pairs: [Node, Node, number][] = [];
   for (const n of walk(ctx.body)) {
     if (n.type === 'assignment_expression' && n.child(1)?.text === '=') {
       const l = n.childForFieldName('left');
       const rr = n.childForFieldName('right');
-      if (l && rr) pairs.push([l, rr]);
+      if (l && rr) pairs.push([l, rr, n.endIndex]);
     } else if (n.type === 'init_declarator') {
       const v = n.childForFieldName('value');
       let d = n.childForFieldName('declarator');
       while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-      if (d && v) pairs.push([d, v]);
+      if (d && v) pairs.push([d, v, n.endIndex]);
     }
   }
   for (let round = 0; round < 2; round++) {
-    for (const [l, rr] of pairs) {
+    for (const [l, rr, at] of pairs) {
       const right = stripParens(rr);
       if (right.type !== 'identifier' && right.type !== 'field_expression' && right.type !== 'subscript_expression') continue;
-      if (r.keys.has(keyOf(ctx, right))) r.keys.add(keyOf(ctx, l));
+      if (!r.keys.has(keyOf(ctx, right))) continue;
+      const k = keyOf(ctx, l);
+      if (k === r.key) continue;
+      r.keys.add(k);
+      r.aliasAfter.set(k, Math.min(at, r.aliasAfter.get(k) ?? Infinity));
     }
   }
 }
@@ -289,7 +296,15 @@ function isHandle(ctx: FunctionContext, r: Resource, n: Node): boolean {
     if (right && stripParens(right).id === r.call.node.id) return true;
   }
   if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression' && s.type !== 'pointer_expression') return false;
-  return r.keys.has(keyOf(ctx, s));
+  return isKey(ctx, r, s);
+}
+
+/** Is `n` (an expression) the handle, or a copy of it made before `n`? */
+export function isKey(ctx: FunctionContext, r: Resource, n: Node): boolean {
+  const k = keyOf(ctx, n);
+  if (!r.keys.has(k)) return false;
+  const after = r.aliasAfter.get(k);
+  return after === undefined || n.startIndex >= after;
 }
 
 /** `if (h)`: true means success for pointers and counts; for a dma handle it is the 0-test misuse. */
@@ -589,8 +604,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       }
     }
 
-    // Releases.
-    if (e.releases.length) {
+    // Releases. Unwinding an array of mappings in a loop releases the earlier
+    // elements, not the one whose mapping just failed.
+    if (e.releases.length && !(state === 'failed' && r.key.includes('[]'))) {
       for (const call of e.releases) {
         const key = `${call.node.id}|${state}`;
         if (!releaseSeen.has(key)) {
@@ -653,6 +669,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     }
     for (const s of node.succ) push(stack, s, state, err, f.failed, f.viaGoto, trail);
   }
+  // A handle never tested is reported as unchecked; its error paths are not leaks on top of that.
+  if (!lc.checked) lc.leaks = [];
   return lc;
 }
 
@@ -694,7 +712,7 @@ export function releaseName(r: Resource): string {
 function mentionsKeys(ctx: FunctionContext, r: Resource, n: Node): boolean {
   for (const x of walk(n)) {
     if (x.id === r.call.node.id) return true;
-    if ((x.type === 'identifier' || x.type === 'field_expression' || x.type === 'subscript_expression') && r.keys.has(keyOf(ctx, x))) return true;
+    if ((x.type === 'identifier' || x.type === 'field_expression' || x.type === 'subscript_expression') && isKey(ctx, r, x)) return true;
   }
   return false;
 }
@@ -706,7 +724,7 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
   const argIs = (i: number | undefined, keys: ReadonlySet<string> | string | undefined) => {
     if (i === undefined || !args[i] || !keys) return false;
     const k = keyOf(ctx, args[i]);
-    return typeof keys === 'string' ? k === keys : keys.has(k);
+    return typeof keys === 'string' ? k === keys : keys === r.keys ? isKey(ctx, r, args[i]) : keys.has(k);
   };
   if (api) {
     switch (r.kind) {
@@ -734,7 +752,7 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
         return no;
     }
   }
-  if ((r.kind === 'alloc' || r.kind === 'pool-alloc') && CPU_FREES.has(name) && args.some((a) => r.keys.has(keyOf(ctx, a)))) {
+  if ((r.kind === 'alloc' || r.kind === 'pool-alloc') && CPU_FREES.has(name) && args.some((a) => isKey(ctx, r, a))) {
     return { match: true, mismatch: true, indirect: false };
   }
   // Release through a helper: a same-file function known to release this
@@ -817,7 +835,7 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
   if (node.kind !== 'return') {
     for (const n of walk(ast)) {
       if (isExcludedUnder(n, excluded)) continue;
-      if ((n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression') && r.keys.has(keyOf(ctx, n))) {
+      if ((n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression') && isKey(ctx, r, n)) {
         if (n.type === 'identifier' && n.parent?.type === 'field_expression' && n.parent.childForFieldName('field')?.id === n.id) continue;
         e.uses.push(n);
         break;
@@ -831,7 +849,7 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
 function isHandleCopy(ctx: FunctionContext, r: Resource, n: Node): boolean {
   const s = stripParens(n);
   if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression') return false;
-  return r.keys.has(keyOf(ctx, s));
+  return isKey(ctx, r, s);
 }
 
 function mentionsKey(ctx: FunctionContext, n: Node, key: string): boolean {

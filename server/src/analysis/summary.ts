@@ -6,13 +6,13 @@
 import type { Node } from '../parse';
 import { lookupApi, type ApiEntry } from '../catalog';
 import type { FunctionSummary } from './file';
-import { callArgs, callName, lastName, stripParens, walk } from './syntax';
+import { callArgs, callName, exprKey, lastName, stripParens, walk } from './syntax';
 
 const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'pool-free', 'pool-destroy']);
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
 
 export function summarizeFunction(fn: Node, name: string): FunctionSummary {
-  const summary: FunctionSummary = { name, releases: [], allocates: [] };
+  const summary: FunctionSummary = { name, releases: [], allocates: [], fieldMaps: [] };
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
@@ -39,6 +39,9 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
         const parent = stripParens(n).parent;
         if (parent?.type === 'assignment_expression') {
           const left = parent.childForFieldName('left');
+          if (left && left.type === 'field_expression' && api.role === 'map' && api.direction !== undefined && args[api.direction]) {
+            summary.fieldMaps.push({ suffix: fieldSuffix(left), direction: args[api.direction].text.replace(/\s+/g, ''), line: n.startPosition.row });
+          }
           if (left && (left.type === 'field_expression' || left.type === 'subscript_expression')) {
             summary.allocates.push({
               field: lastName(left),
@@ -71,6 +74,11 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
   }
   summary.releases = [...releases];
   return summary;
+}
+
+/** `priv->rx[i].dma` → `.rx[].dma`: the field path without the variable that reaches it. */
+export function fieldSuffix(node: Node): string {
+  return exprKey(node).replace(/->/g, '.').replace(/^[A-Za-z_]\w*/, '');
 }
 
 function parameterNames(fn: Node): Set<string> {

@@ -30,8 +30,8 @@ export function callArgs(call: Node): Node[] {
 
 /**
  * The normalised text of an l-value or handle expression, used as the key of
- * a resource: whitespace and parentheses dropped, casts removed, array
- * subscripts collapsed to `[]` so `priv->ring[i]` and `priv->ring[j]` meet.
+ * a resource: whitespace and parentheses dropped, casts removed, variable
+ * array subscripts collapsed to `[]` so `priv->ring[i]` and `priv->ring[j]` meet.
  */
 export function exprKey(node: Node): string {
   const n = stripParens(node);
@@ -46,8 +46,11 @@ export function exprKey(node: Node): string {
       return `${arg ? exprKey(arg) : '?'}${op}${field?.text ?? '?'}`;
     }
     case 'subscript_expression': {
+      // Constant indices stay distinct (`bufs[0]`, `bufs[1]`); variable ones meet (`ring[i]`, `ring[j]`).
       const arg = n.childForFieldName('argument');
-      return `${arg ? exprKey(arg) : '?'}[]`;
+      const index = n.childForFieldName('index');
+      const literal = index && index.type === 'number_literal' ? index.text : '';
+      return `${arg ? exprKey(arg) : '?'}[${literal}]`;
     }
     case 'pointer_expression': {
       const arg = n.childForFieldName('argument');

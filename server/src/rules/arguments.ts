@@ -91,6 +91,7 @@ function direction(a: FunctionAnalysis, call: DmaCall): void {
   if (text === 'DMA_NONE') problem = 'DMA_NONE is not a transfer direction: valid_dma_direction() fails and the mapping hits BUG_ON()';
   else if (s.type === 'number_literal' && !call.api.deprecated) problem = `the literal ${text} is not a DMA direction; use DMA_TO_DEVICE, DMA_FROM_DEVICE or DMA_BIDIRECTIONAL`;
   else if (s.type === 'identifier' && /^(GFP_|__GFP_|DMA_ATTR_)/.test(text)) problem = `${text} is not a DMA direction`;
+  else if (s.type === 'identifier' && /^(DMA_MEM_TO_DEV|DMA_DEV_TO_MEM|DMA_MEM_TO_MEM|DMA_DEV_TO_DEV|DMA_TRANS_NONE)$/.test(text)) problem = `${text} is a dmaengine transfer direction (enum dma_transfer_direction), not an enum dma_data_direction value; its numeric value means something else here`;
   else if (s.type === 'true' || s.type === 'false') problem = `${text} is not a DMA direction`;
   if (!problem) return;
   a.report({ rule: 'invalid-direction', node: arg, message: `${call.name}(): ${problem}` });

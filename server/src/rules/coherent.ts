@@ -10,6 +10,7 @@ import type { Lifecycle, Release } from '../analysis/lifecycle';
 import { keyOf, releaseName } from '../analysis/lifecycle';
 import { callArgs, callName, isZeroLiteral, lastName, stripParens } from '../analysis/syntax';
 import { insertCheckFix, releaseOnErrorFix, releaseStatement } from '../fixes/unwind';
+import { sizesDiffer } from '../analysis/values';
 import { deleteStatement, replaceNode } from '../fixes/edits';
 import { code, type FunctionAnalysis } from './context';
 import type { Fix, TextEdit } from '../types';
@@ -41,7 +42,8 @@ export function checkCoherent(a: FunctionAnalysis): void {
 
 function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
   const r = lc.resource;
-  if (r.use === 'returned' || lc.returned || r.use === 'condition') return;
+  if (r.use === 'condition') return;
+  if ((r.use === 'returned' || lc.returned) && !lc.uncheckedUse) return;
   const never = r.use === 'argument' || r.use === 'discarded' || !lc.checked;
   if (!never && !lc.uncheckedUse) return;
   if (!lc.uncheckedUse && r.use === 'stored' && !lc.checked && !isUsedLater(lc)) {
@@ -103,11 +105,7 @@ function compareAllocSize(a: FunctionAnalysis, lc: Lifecycle, call: Node): void 
   const size = callArgs(call)[api.size];
   const orig = r.call.args[r.call.api.size];
   if (!size || !orig) return;
-  const a1 = orig.text.replace(/\s+/g, '');
-  const a2 = size.text.replace(/\s+/g, '');
-  if (a1 === a2) return;
-  const constantLike = (t: string) => /^(?:\d+|0x[0-9a-f]+|[A-Z][A-Z0-9_]*|sizeof\(.*\)|PAGE_SIZE)$/i.test(t) && !/^[a-z]\w*$/.test(t);
-  if (!constantLike(a1) || !constantLike(a2)) return;
+  if (!sizesDiffer(a.fn, orig, size)) return;
   a.report({
     rule: 'size-mismatch',
     node: size,

@@ -9,12 +9,15 @@ import type { Node } from '../parse';
 import { lookupApi } from '../catalog';
 import type { Lifecycle } from '../analysis/lifecycle';
 import { keyOf } from '../analysis/lifecycle';
-import { callArgs, callName, walk } from '../analysis/syntax';
+import { callArgs, callName, stripParens, walk } from '../analysis/syntax';
+import { fieldSuffix } from '../analysis/summary';
 import { insertCheckFix, releaseOnErrorFix } from '../fixes/unwind';
+import { constantValue, sizesDiffer } from '../analysis/values';
 import { replaceNode } from '../fixes/edits';
 import { code, type FunctionAnalysis } from './context';
 
-const HINT_ONLY_DIRS = /(^|\/)(drivers\/iommu|drivers\/xen|kernel\/dma)\//;
+/** Code that implements the DMA ops knows its own address space. */
+const DMA_OPS_DIRS = /(^|\/)(drivers\/iommu|drivers\/xen|kernel\/dma)\//;
 const DEVICE_WRITE = /^(?:writel|writeq|writel_relaxed|writeq_relaxed|iowrite32|iowrite64|lo_hi_writeq|hi_lo_writeq|__raw_writel|__raw_writeq)$/;
 
 export function checkStreaming(a: FunctionAnalysis): void {
@@ -35,6 +38,7 @@ export function checkStreaming(a: FunctionAnalysis): void {
     pairing(a, lc);
     afterRelease(a, lc);
   }
+  crossFunctionDirection(a);
   doubleMap(a);
   coherentToStreaming(a);
   cpuAccess(a);
@@ -43,7 +47,8 @@ export function checkStreaming(a: FunctionAnalysis): void {
 
 function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
   const r = lc.resource;
-  if (r.use === 'returned' || lc.returned || r.use === 'condition') return;
+  if (r.use === 'condition') return;
+  if ((r.use === 'returned' || lc.returned) && !lc.uncheckedUse) return;
   const lessThanZero = lc.misuses.find((m) => m.kind === 'less-than-zero');
   const never = r.use === 'argument' || r.use === 'discarded' || !lc.checked || !!lessThanZero;
   if (!never && !lc.uncheckedUse) return;
@@ -84,7 +89,7 @@ function misuse(a: FunctionAnalysis, lc: Lifecycle): void {
   const r = lc.resource;
   const dev = r.call.api.device !== undefined ? r.call.args[r.call.api.device]?.text : undefined;
   for (const m of lc.misuses) {
-    if (m.kind === 'less-than-zero') continue;
+    if (m.kind === 'less-than-zero' || DMA_OPS_DIRS.test(a.fn.path)) continue;
     let node = m.test;
     let negate = false;
     if (m.kind === 'null-test' && node.type !== 'binary_expression') {
@@ -96,7 +101,6 @@ function misuse(a: FunctionAnalysis, lc: Lifecycle): void {
     }
     const handle = r.lhs?.text ?? 'the handle';
     if (m.kind === 'error-constant') {
-      if (HINT_ONLY_DIRS.test(a.fn.path)) continue;
       a.report({
         rule: 'mapping-error-misuse',
         node,
@@ -143,6 +147,44 @@ function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
   }
 }
 
+/** An unmap or sync of a struct-field handle mapped in another function of the file. */
+function crossFunctionDirection(a: FunctionAnalysis): void {
+  const local = new Set<number>();
+  for (const lc of a.lifecycles) for (const rel of lc.releases) local.add(rel.call.node.id);
+  const bySuffix = new Map<string, Set<string>>();
+  for (const s of a.fn.facts.summaries.values()) {
+    if (s.name === a.fn.name) continue;
+    for (const m of s.fieldMaps) {
+      const set = bySuffix.get(m.suffix) ?? new Set<string>();
+      set.add(m.direction);
+      bySuffix.set(m.suffix, set);
+    }
+  }
+  if (!bySuffix.size) return;
+  const mappedHere = new Set(a.lifecycles.filter((lc) => lc.resource.kind === 'map').map((lc) => fieldSuffix(lc.resource.lhs ?? lc.resource.call.node)));
+  for (const call of a.fn.dmaCalls) {
+    const api = call.api;
+    if ((api.role !== 'unmap' && api.role !== 'sync') || api.handle === undefined || api.direction === undefined || local.has(call.node.id)) continue;
+    const handle = call.args[api.handle];
+    const dir = call.args[api.direction];
+    if (!handle || !dir || stripParens(handle).type !== 'field_expression') continue;
+    const suffix = fieldSuffix(handle);
+    if (mappedHere.has(suffix)) continue;
+    const dirs = bySuffix.get(suffix);
+    if (!dirs || dirs.size !== 1) continue;
+    const mapDir = [...dirs][0];
+    const relDir = dir.text.replace(/\s+/g, '');
+    if (!DIRECTION_CONSTANT.test(mapDir) || !DIRECTION_CONSTANT.test(relDir) || mapDir === relDir) continue;
+    if (api.role === 'sync' && mapDir === 'DMA_BIDIRECTIONAL') continue;
+    a.report({
+      rule: 'direction-mismatch',
+      node: dir,
+      message: `${call.name}() uses ${relDir} but ${code(handle)} is mapped ${mapDir} in this file; ${api.role === 'sync' ? 'the cache maintenance is done for the wrong direction' : 'dma-debug reports "DMA-API: device driver frees DMA memory with different direction"'}`,
+      fix: () => [{ title: `Use ${mapDir}`, isPreferred: true, edits: [replaceNode(a.fn, dir, mapDir)] }],
+    });
+  }
+}
+
 function argText(args: Node[], i: number | undefined): string | undefined {
   return i !== undefined && args[i] ? args[i].text.replace(/\s+/g, '') : undefined;
 }
@@ -166,49 +208,6 @@ function compareDirection(a: FunctionAnalysis, lc: Lifecycle, call: Node, pos: n
   });
 }
 
-/** Evaluates simple constant sizes: integer literals with + - * << >> and parentheses. */
-export function constantValue(text: string): number | undefined {
-  const tokens = text.replace(/\s+/g, '').match(/0[xX][0-9a-fA-F]+|\d+[uUlL]*|<<|>>|[-+*()]|./g) ?? [];
-  let i = 0;
-  const atom = (): number | undefined => {
-    const t = tokens[i++];
-    if (t === undefined) return undefined;
-    if (t === '(') {
-      const v = sum();
-      return tokens[i++] === ')' ? v : undefined;
-    }
-    if (/^0[xX]/.test(t)) return parseInt(t.slice(2), 16);
-    if (/^\d/.test(t)) return parseInt(t, 10);
-    return undefined;
-  };
-  const product = (): number | undefined => {
-    let v = atom();
-    while (v !== undefined && (tokens[i] === '*' || tokens[i] === '<<' || tokens[i] === '>>')) {
-      const op = tokens[i++];
-      const w = atom();
-      if (w === undefined) return undefined;
-      v = op === '*' ? v * w : op === '<<' ? v * 2 ** w : Math.floor(v / 2 ** w);
-    }
-    return v;
-  };
-  const sum = (): number | undefined => {
-    let v = product();
-    while (v !== undefined && (tokens[i] === '+' || tokens[i] === '-')) {
-      const op = tokens[i++];
-      const w = product();
-      if (w === undefined) return undefined;
-      v = op === '+' ? v + w : v - w;
-    }
-    return v;
-  };
-  const v = sum();
-  return v !== undefined && i === tokens.length ? v : undefined;
-}
-
-function isConstantLike(t: string): boolean {
-  return constantValue(t) !== undefined || /^[A-Z][A-Z0-9_]*$/.test(t) || /^sizeof\(/.test(t);
-}
-
 function compareSize(a: FunctionAnalysis, lc: Lifecycle, call: Node, pos: number | undefined, isSync: boolean): void {
   const r = lc.resource;
   const mapSizeNode = r.call.api.size !== undefined ? r.call.args[r.call.api.size] : undefined;
@@ -219,10 +218,10 @@ function compareSize(a: FunctionAnalysis, lc: Lifecycle, call: Node, pos: number
   const relSize = size.text.replace(/\s+/g, '');
   if (mapSize === relSize) return;
   if (isSync) {
-    const mv = constantValue(mapSize);
-    const sv = constantValue(relSize);
+    const mv = constantValue(mapSize, a.fn.facts.defines);
+    const sv = constantValue(relSize, a.fn.facts.defines);
     if (mv === undefined || sv === undefined || sv <= mv) return;
-  } else if (!(isConstantLike(mapSize) && isConstantLike(relSize))) {
+  } else if (!sizesDiffer(a.fn, mapSizeNode, size)) {
     return;
   }
   a.report({
