@@ -21,6 +21,20 @@ class LspError extends Error {
 	}
 }
 
+/** What the test client tells the server it supports. */
+function defaultCapabilities(workspaceConfiguration = false) {
+	return {
+		textDocument: {
+			publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true },
+			synchronization: { didSave: false, dynamicRegistration: false },
+			codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source', 'source.fixAll'] } }, isPreferredSupport: true },
+			hover: { contentFormat: ['markdown', 'plaintext'] },
+			completion: { completionItem: { snippetSupport: false } },
+		},
+		workspace: { configuration: workspaceConfiguration, didChangeConfiguration: { dynamicRegistration: false } },
+	};
+}
+
 /** Encodes one JSON-RPC message with its header. */
 function frame(message) {
 	const body = Buffer.from(JSON.stringify(message), 'utf8');
@@ -218,20 +232,11 @@ class LspClient {
 	}
 
 	/** initialize + initialized. Resolves with the InitializeResult. */
-	async initialize({ initializationOptions, capabilities, rootUri = null, processId = null } = {}) {
+	async initialize({ initializationOptions, capabilities, workspaceConfiguration = false, rootUri = null, processId = null } = {}) {
 		const result = await this.request('initialize', {
 			processId,
 			rootUri,
-			capabilities: capabilities ?? {
-				textDocument: {
-					publishDiagnostics: { relatedInformation: true, versionSupport: true, codeDescriptionSupport: true },
-					synchronization: { didSave: false, dynamicRegistration: false },
-					codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source', 'source.fixAll'] } }, isPreferredSupport: true },
-					hover: { contentFormat: ['markdown', 'plaintext'] },
-					completion: { completionItem: { snippetSupport: false } },
-				},
-				workspace: {},
-			},
+			capabilities: capabilities ?? defaultCapabilities(workspaceConfiguration),
 			initializationOptions,
 		});
 		this.notify('initialized', {});
@@ -344,4 +349,4 @@ function driverUri(relPath) {
 	return pathToFileURL(path.join('/work/linux', relPath)).href;
 }
 
-module.exports = { LspClient, LspError, startServer, driverUri, frame, SERVER_BIN, ROOT };
+module.exports = { LspClient, defaultCapabilities, LspError, startServer, driverUri, frame, SERVER_BIN, ROOT };

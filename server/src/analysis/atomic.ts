@@ -81,7 +81,7 @@ export function maySleep(ctx: FunctionContext, info: AtomicInfo, at: Node): bool
   const id = ctx.cfgNodeOf(at);
   if (id !== undefined && info.atomicAt.has(id)) return false;
   if (ctx.facts.irqHandlers.has(ctx.name)) return false;
-  if (ctx.facts.probeFunctions.has(ctx.name) || /(?:probe|_init|_open|_setup|_attach|_create|_alloc\w*|_start)$/.test(ctx.name)) return true;
+  if (ctx.facts.probeFunctions.has(ctx.name) || /_probe$/.test(ctx.name)) return true;
   for (const call of ctx.calls) {
     const name = callName(call);
     if (SLEEPS.test(name)) return true;

@@ -109,7 +109,9 @@ export function releaseStatement(r: Resource): string | undefined {
   const t = (i: number | undefined) => (i !== undefined && args[i] ? args[i].text.replace(/\s*\n\s*/g, ' ') : undefined);
   const dev = t(api.device);
   const name = r.lhs.text;
-  const handle = r.handleNode?.text;
+  // `&ring_dma` → `ring_dma`; a `dma_addr_t *dma` parameter passed through → `*dma`.
+  const handleArg = api.handle !== undefined ? args[api.handle] : undefined;
+  const handle = r.handleNode?.text ?? (handleArg && stripParens(handleArg).type === 'identifier' ? `*${handleArg.text}` : undefined);
   const size = t(api.size);
   const dir = t(api.direction);
   switch (api.name) {
@@ -268,7 +270,7 @@ export function exitFrom(fn: FunctionContext, lifecycles: Lifecycle[], at: Node,
   const stmts = missing.map((lc) => releaseStatement(lc.resource));
   if (stmts.some((x) => !x) || !labelCanGoAbove(ladder, base, missing)) return { lines: [], extra: [], ok: false };
   const newest = missing[0].resource;
-  const name = ladder.newLabelName(newest.kind === 'map' || newest.kind === 'sg' || newest.kind === 'sgtable' ? 'unmap' : newest.kind === 'pool' ? 'destroy' : 'free', what(newest));
+  const name = ladder.newLabelName(releaseVerb(newest), what(newest));
   const labelIndent = fn.indentUnit;
   const extra = [insertLinesBefore(fn, base.node, [{ text: `${name}:`, level: 0, column0: true }, ...stmts.map((s) => ({ text: s!, level: 0 }))], labelIndent)];
   return { lines: [...assign, `goto ${name};`], extra, ok: true };
@@ -279,13 +281,75 @@ function labelCanGoAbove(ladder: Ladder, base: LadderLabel, missing: Lifecycle[]
   if (!base.fallsInto) return true;
   const idx = ladder.labels.indexOf(base);
   const above = idx > 0 ? ladder.labels[idx - 1] : undefined;
-  if (!above) return true;
+  if (!above) return false;
   const oldest = Math.min(...missing.map((lc) => lc.resource.call.node.startIndex));
   for (const id of above.own) {
     const lc = ladder.lifecycles.find((l) => l.resource.id === id);
     if (lc && lc.resource.call.node.startIndex < oldest) return false;
   }
   return true;
+}
+
+interface Placement {
+  /** Insert the new label above this label; undefined: at the end of the ladder, before its final statement. */
+  above?: LadderLabel;
+  at: Node;
+}
+
+/**
+ * Where a release of `lc` goes in the ladder, counting from label `from`:
+ * above the first label (from `from` down) that releases only older
+ * resources, else at the bottom, before the ladder's final return. Valid only
+ * when every goto that falls through to that point holds the resource.
+ */
+function placeRelease(ladder: Ladder, lc: Lifecycle, from: LadderLabel): Placement | undefined {
+  const fn = ladder.fn;
+  const start = ladder.labels.indexOf(from);
+  const born = lc.resource.call.node.startIndex;
+  let placement: Placement | undefined;
+  for (let i = start; i < ladder.labels.length; i++) {
+    const l = ladder.labels[i];
+    if (i > start && !l.fallsInto) break;
+    const own = [...l.own].map((id) => ladder.lifecycles.find((x) => x.resource.id === id)!).filter(Boolean);
+    if (own.length && own.every((x) => x.resource.call.node.startIndex < born)) {
+      placement = { above: l, at: l.node };
+      break;
+    }
+  }
+  if (!placement) {
+    const last = ladderEnd(from);
+    if (!last) return undefined;
+    placement = { at: last };
+  }
+  // Every goto whose path falls through the insertion point must hold the resource.
+  const firstFalling = placement.above ? ladder.labels.indexOf(placement.above) : ladder.labels.length;
+  for (let i = firstFalling - 1; i >= 0; i--) {
+    const l = ladder.labels[i];
+    for (const n of fn.cfg.nodes) {
+      if (n.kind === 'goto' && n.label === l.name && !lc.heldNodes.has(n.id)) {
+        if (i >= start || !placement.above || i === firstFalling - 1) return undefined;
+      }
+    }
+    if (!ladder.labels[i + 1] || !ladder.labels[i + 1].fallsInto) break;
+  }
+  if (placement.above && placement.above === ladder.labels[0] && placement.above.fallsInto) return undefined;
+  return placement;
+}
+
+/** The statement that ends the ladder reached from `from`: its final `return`. */
+function ladderEnd(from: LadderLabel): Node | undefined {
+  let n: Node | null = from.node;
+  let last: Node | undefined;
+  while (n) {
+    last = n;
+    n = n.nextNamedSibling;
+    while (n && n.type === 'comment') n = n.nextNamedSibling;
+  }
+  if (!last) return undefined;
+  let inner: Node | null = last;
+  while (inner && inner.type === 'labeled_statement') inner = inner.namedChild(inner.namedChildCount - 1);
+  if (!inner || inner.type !== 'return_statement') return undefined;
+  return last.type === 'labeled_statement' ? undefined : last;
 }
 
 function bodyLines(print: string | undefined, exit: Exit): { text: string; level: number }[] {
@@ -330,52 +394,83 @@ export function releaseOnErrorFix(fn: FunctionContext, lifecycles: Lifecycle[], 
   const release = releaseStatement(r);
   if (!release) return [];
   const scope = r.lhs && stripParens(r.lhs).type === 'identifier' ? fn.vars.get(r.lhs.text) : undefined;
-  if (scope && scope.node.parent?.id !== fn.body.id && !scope.isParam) return [];
+  const localToBlock = !!scope && scope.node.parent?.id !== fn.body.id && !scope.isParam;
   const exit = leak.exit;
   const title = `Release ${r.lhs?.text ?? 'the buffer'} with ${release.slice(0, release.indexOf('('))}() on this error path`;
   if (exit.type === 'goto_statement') {
+    if (localToBlock) return [];
     const ladder = new Ladder(fn, lifecycles);
     const target = ladder.get(exit.childForFieldName('label')?.text ?? '');
     if (!target) return [];
     // An existing label just above that releases exactly this resource and falls into the target.
     const idx = ladder.labels.indexOf(target);
     const above = idx > 0 ? ladder.labels[idx - 1] : undefined;
-    let name: string;
     const edits: TextEdit[] = [];
+    let name: string;
+    let retargetFrom: string | undefined;
     if (above && target.fallsInto && above.own.size === 1 && above.own.has(r.id)) {
       name = above.name;
+      retargetFrom = target.name;
     } else {
-      if (!labelCanGoAbove(ladder, target, [lc])) return [];
-      name = ladder.newLabelName(r.kind === 'map' || r.kind === 'sg' || r.kind === 'sgtable' ? 'unmap' : r.kind === 'pool' ? 'destroy' : 'free', what(r));
-      edits.push(insertLinesBefore(fn, target.node, [{ text: `${name}:`, level: 0, column0: true }, { text: release, level: 0 }], fn.indentUnit));
+      const place = placeRelease(ladder, lc, target);
+      if (!place) return [];
+      name = ladder.newLabelName(releaseVerb(r), what(r));
+      edits.push(insertLinesBefore(fn, place.at, [{ text: `${name}:`, level: 0, column0: true }, { text: release, level: 0 }], fn.indentUnit));
+      if (place.above === target) retargetFrom = target.name;
     }
-    for (const n of fn.cfg.nodes) {
-      if (n.kind !== 'goto' || n.label !== target.name || !lc.heldNodes.has(n.id)) continue;
-      const label = n.ast!.childForFieldName('label');
-      if (label) edits.push(replaceNode(fn, label, name));
+    if (retargetFrom) {
+      for (const n of fn.cfg.nodes) {
+        if (n.kind !== 'goto' || n.label !== retargetFrom || !lc.heldNodes.has(n.id)) continue;
+        const label = n.ast!.childForFieldName('label');
+        if (label) edits.push(replaceNode(fn, label, name));
+      }
     }
     return [{ title, isPreferred: true, edits }];
   }
-  if (exit.type === 'return_statement') {
-    const parent = exit.parent;
-    const indent = indentOf(fn, exit);
-    if (parent && (parent.type === 'compound_statement' || parent.type === 'case_statement' || parent.type === 'labeled_statement')) {
-      const at = { line: exit.startPosition.row + fn.lineOffset, character: 0 };
-      return [{ title, isPreferred: true, edits: [{ range: { start: at, end: at }, newText: `${indent}${release}\n` }] }];
-    }
-    if (parent && parent.type === 'if_statement' && parent.childForFieldName('consequence')?.id === exit.id) {
-      const cond = parent.childForFieldName('condition')!;
-      const ifIndent = indentOf(fn, parent);
-      const condEnd = nodeRange(fn, cond).end;
-      const edits: TextEdit[] = [
-        { range: { start: condEnd, end: condEnd }, newText: ' {' },
-        { range: { start: { line: exit.startPosition.row + fn.lineOffset, character: 0 }, end: { line: exit.startPosition.row + fn.lineOffset, character: 0 } }, newText: `${indent}${release}\n` },
-        { range: { start: nodeRange(fn, exit).end, end: nodeRange(fn, exit).end }, newText: `\n${ifIndent}}` },
-      ];
-      if (parent.childForFieldName('alternative')) return [];
-      return [{ title, isPreferred: true, edits }];
-    }
+  if (exit.type !== 'return_statement') return [];
+  const parent = exit.parent;
+  const value = exit.namedChild(0);
+  // Join the ladder when there is one: `ret = X; goto label;`.
+  if (value && value.type !== 'comment' && !localToBlock && fn.cfg.labels.size && (fn.errorVar || value.text === fn.errorVar)) {
+    const e = exitFrom(fn, lifecycles, exit, undefined, value.text);
+    if (e.ok && e.lines.some((l) => l.startsWith('goto '))) return [{ title, isPreferred: true, edits: [...replaceStatement(fn, exit, e.lines), ...e.extra] }];
+  }
+  const indent = indentOf(fn, exit);
+  if (parent && (parent.type === 'compound_statement' || parent.type === 'case_statement' || parent.type === 'labeled_statement')) {
+    const at = { line: exit.startPosition.row + fn.lineOffset, character: 0 };
+    return [{ title, isPreferred: true, edits: [{ range: { start: at, end: at }, newText: `${indent}${release}\n` }] }];
+  }
+  if (parent && parent.type === 'if_statement' && parent.childForFieldName('consequence')?.id === exit.id && !parent.childForFieldName('alternative')) {
+    return [{ title, isPreferred: true, edits: replaceStatement(fn, exit, [release, exit.text]) }];
   }
   return [];
 }
 
+function releaseVerb(r: Resource): string {
+  return r.kind === 'map' || r.kind === 'sg' || r.kind === 'sgtable' ? 'unmap' : r.kind === 'pool' ? 'destroy' : 'free';
+}
+
+/**
+ * Replaces a statement by several, in its indentation; when it is the
+ * unbraced body of an `if`, braces are added. A comment after the statement
+ * stays at the end of the last line.
+ */
+function replaceStatement(fn: FunctionContext, stmt: Node, lines: string[]): TextEdit[] {
+  const parent = stmt.parent;
+  const indent = indentOf(fn, stmt);
+  const range = nodeRange(fn, stmt);
+  if (parent && parent.type === 'if_statement' && parent.childForFieldName('consequence')?.id === stmt.id && lines.length > 1) {
+    const cond = parent.childForFieldName('condition')!;
+    const ifIndent = indentOf(fn, parent);
+    const condEnd = nodeRange(fn, cond).end;
+    const sameLine = cond.endPosition.row === stmt.startPosition.row;
+    if (sameLine) return [];
+    const trailing = fn.source.lineText(stmt.endPosition.row).slice(stmt.endPosition.column);
+    const endOfLine = { line: range.end.line, character: range.end.character + trailing.length };
+    return [
+      { range: { start: condEnd, end: condEnd }, newText: ' {' },
+      { range: { start: range.start, end: endOfLine }, newText: lines.map((l, i) => (i ? indent : '') + l + (i === lines.length - 1 ? trailing : '')).join('\n') + `\n${ifIndent}}` },
+    ];
+  }
+  return [{ range, newText: lines.map((l, i) => (i ? indent : '') + l).join('\n') }];
+}

@@ -198,8 +198,10 @@ function keepOriginal(a: FunctionAnalysis, lc: Lifecycle, adj: Node, left: Node)
   // Tests of the allocation that come before the adjustment test the raw value.
   const right = adj.childForFieldName('right');
   if (!right) return [];
-  // `x = PTR_ALIGN(x, A)` → `x = PTR_ALIGN(x_raw, A)`; the releases use the raw value.
-  for (const id of right.descendantsOfType('identifier')) if (id.text === name) edits.push(replaceNode(a.fn, id, raw));
+  // `x = PTR_ALIGN(x, A)` → `x = PTR_ALIGN(x_raw, A)`; `x += off` → `x = x_raw + off`.
+  const op = adj.child(1)?.text ?? '=';
+  if (op !== '=' && op.endsWith('=')) edits.push(replaceNode(a.fn, adj, `${name} = ${raw} ${op.slice(0, -1)} ${right.text}`));
+  else for (const id of right.descendantsOfType('identifier')) if (id.text === name) edits.push(replaceNode(a.fn, id, raw));
   const between = a.fn.body.descendantsOfType('identifier').filter((id) => id.text === name && id.startIndex > r.call.node.endIndex && id.startIndex < adj.startIndex);
   for (const id of between) edits.push(replaceNode(a.fn, id, raw));
   for (const rel of lc.releases) {
