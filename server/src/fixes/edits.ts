@@ -42,10 +42,14 @@ export function deleteStatement(fn: FunctionContext, stmt: Node): TextEdit {
   const before = first.slice(0, stmt.startPosition.column);
   const after = last.slice(stmt.endPosition.column);
   if (/^\s*$/.test(before) && /^\s*(\/\*.*\*\/\s*)?$/.test(after)) {
+    // A statement standing alone between blank lines takes one of them along.
+    const prevBlank = stmt.startPosition.row > 0 && /^\s*$/.test(fn.source.lineText(stmt.startPosition.row - 1));
+    const nextBlank = stmt.endPosition.row + 1 < fn.source.lineCount && /^\s*$/.test(fn.source.lineText(stmt.endPosition.row + 1));
+    const extra = prevBlank && nextBlank ? 1 : 0;
     return {
       range: {
         start: { line: stmt.startPosition.row + fn.lineOffset, character: 0 },
-        end: { line: stmt.endPosition.row + 1 + fn.lineOffset, character: 0 },
+        end: { line: stmt.endPosition.row + 1 + extra + fn.lineOffset, character: 0 },
       },
       newText: '',
     };

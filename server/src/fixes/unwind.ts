@@ -10,6 +10,7 @@
  */
 import type { Node } from '../parse';
 import type { FunctionContext } from '../analysis/function';
+import type { CfgNode } from '../analysis/cfg';
 import type { Leak, Lifecycle, Resource } from '../analysis/lifecycle';
 import { callArgs, callName, lastName, stripParens, walk } from '../analysis/syntax';
 import type { Fix, TextEdit } from '../types';
@@ -64,6 +65,35 @@ class Ladder {
       }
       if (node.kind === 'return') continue;
       stack.push(...node.succ);
+    }
+    return out;
+  }
+
+  /**
+   * Where what a label's own block releases was acquired: DMA resources from
+   * their lifecycle; other calls (mutex_unlock, clk_disable_unprepare, …) at
+   * the earliest earlier call on the same arguments (mutex_lock, …).
+   */
+  ownAcquisitions(l: LadderLabel): number[] {
+    const out: number[] = [];
+    for (const id of l.own) {
+      const lc = this.lifecycles.find((x) => x.resource.id === id);
+      if (lc) out.push(lc.resource.call.node.startIndex);
+    }
+    const block = l.node.namedChildren.filter((c): c is Node => !!c && c.type !== 'statement_identifier');
+    for (let sib = l.node.nextNamedSibling; sib && sib.type !== 'labeled_statement'; sib = sib.nextNamedSibling) block.push(sib);
+    for (const stmt of block) {
+      for (const call of stmt.descendantsOfType('call_expression')) {
+        if (this.owners.has(call.id)) continue;
+        const args = call.childForFieldName('arguments')?.text.replace(/\s+/g, '');
+        if (!args || args === '()') continue;
+        let earliest: number | undefined;
+        for (const c of this.fn.calls) {
+          if (c.startIndex >= l.node.startIndex || c.id === call.id) continue;
+          if (c.childForFieldName('arguments')?.text.replace(/\s+/g, '') === args && (earliest === undefined || c.startIndex < earliest)) earliest = c.startIndex;
+        }
+        if (earliest !== undefined) out.push(earliest);
+      }
     }
     return out;
   }
@@ -169,6 +199,7 @@ function statementOf(node: Node): Node | undefined {
 
 /** The error code the function uses after failed checks of this kind, or -ENOMEM. */
 function errorCode(fn: FunctionContext, kind: Resource['kind']): string {
+  if (kind !== 'map') return '-ENOMEM';
   for (const s of fn.body.descendantsOfType('if_statement')) {
     const cond = s.childForFieldName('condition');
     if (!cond) continue;
@@ -181,24 +212,35 @@ function errorCode(fn: FunctionContext, kind: Resource['kind']): string {
   return '-ENOMEM';
 }
 
-/** The `dev_err` device of the neighbouring checks, when they print. */
-function errorPrintDevice(fn: FunctionContext, near: Node): string | undefined {
-  let best: { dist: number; dev: string } | undefined;
+/** The print of the neighbouring error checks (the nearest before and after), when they all print. */
+export function errorPrintDevice(fn: FunctionContext, near: Node): string | undefined {
+  let before: Node | undefined;
+  let after: Node | undefined;
   for (const s of fn.body.descendantsOfType('if_statement')) {
     const body = s.childForFieldName('consequence');
-    if (!body || !/\b(goto|return)\b/.test(body.text)) continue;
-    for (const call of body.descendantsOfType('call_expression')) {
-      const name = callName(call);
-      if (!/^(dev_err|netdev_err|pr_err|dev_warn)$/.test(name)) continue;
-      const dist = Math.abs(s.startIndex - near.startIndex);
-      const dev = name === 'pr_err' ? '' : (callArgs(call)[0]?.text ?? '');
-      if (!best || dist < best.dist) best = { dist, dev: name === 'netdev_err' ? `netdev:${dev}` : dev };
+    if (!body || !/\b(goto|return)\b/.test(body.text) || s.startIndex === near.startIndex) continue;
+    if (s.endIndex <= near.startIndex) {
+      if (!before || s.startIndex > before.startIndex) before = s;
+    } else if (s.startIndex >= near.endIndex) {
+      if (!after || s.startIndex < after.startIndex) after = s;
     }
   }
-  return best?.dev;
+  const neighbours = [before, after].filter((x): x is Node => !!x);
+  if (!neighbours.length) return undefined;
+  let device: string | undefined;
+  for (const s of neighbours) {
+    const print = s.childForFieldName('consequence')!.descendantsOfType('call_expression').find((c) => /^(dev_err|netdev_err|pr_err|dev_warn)$/.test(callName(c)));
+    if (!print) return undefined;
+    if (device === undefined) {
+      const name = callName(print);
+      const dev = name === 'pr_err' ? '' : (callArgs(print)[0]?.text ?? '');
+      device = name === 'netdev_err' ? `netdev:${dev}` : dev;
+    }
+  }
+  return device;
 }
 
-function errorPrintLine(dev: string | undefined, message: string): string | undefined {
+export function errorPrintLine(dev: string | undefined, message: string): string | undefined {
   if (dev === undefined) return undefined;
   if (dev.startsWith('netdev:')) return `netdev_err(${dev.slice(7)}, "${message}\\n");`;
   if (!dev) return `pr_err("${message}\\n");`;
@@ -206,7 +248,9 @@ function errorPrintLine(dev: string | undefined, message: string): string | unde
 }
 
 function what(r: Resource): string {
-  return (r.lhs ? lastName(r.lhs) : 'buffer').replace(/^_+|_+$/g, '') || 'buffer';
+  // An sg mapping is named after its list (`src`), not the count.
+  const named = r.kind === 'sg' && r.call.api.buffer !== undefined && r.call.args[r.call.api.buffer] ? r.call.args[r.call.api.buffer] : r.lhs;
+  return (named ? lastName(named) : 'buffer').replace(/^_+|_+$/g, '') || 'buffer';
 }
 
 function held(lifecycles: Lifecycle[], at: number, except: Resource | undefined): Lifecycle[] {
@@ -240,6 +284,17 @@ export function exitFrom(fn: FunctionContext, lifecycles: Lifecycle[], at: Node,
   const assign = fn.errorVar && fn.errorVar !== code ? [`${fn.errorVar} = ${code};`] : [];
   const direct = (): string => (fn.returnKind === 'pointer' ? 'return NULL;' : fn.returnKind === 'void' ? 'return;' : `return ${code};`);
   const heldIds = new Set(heldHere.map((lc) => lc.resource.id));
+  // The next error check jumps to the label that unwinds what is held here,
+  // including what the catalogue does not know (regions, clocks, IRQs), as
+  // long as it releases exactly the DMA resources held here.
+  const next = nextErrorGoto(fn, at, after);
+  if (next) {
+    const label = ladder.get(next.label!)!;
+    const releasesHeld = [...heldIds].every((id) => label.releases.has(id));
+    const onlyHeld = [...label.releases].every((id) => heldIds.has(id));
+    const acquiredBetween = lifecycles.some((lc) => lc.resource.id !== self?.id && lc.resource.call.node.startIndex > at.endIndex && lc.resource.call.node.startIndex < next.ast!.startIndex);
+    if (releasesHeld && onlyHeld && !acquiredBetween) return { lines: [...assign, `goto ${label.name};`], extra: [], ok: true };
+  }
   if (!heldHere.length) {
     if (prevLabel && prevLabel.releases.size === 0) return { lines: [...assign, `goto ${prevLabel.name};`], extra: [], ok: true };
     if (prevLabel) {
@@ -276,6 +331,27 @@ export function exitFrom(fn: FunctionContext, lifecycles: Lifecycle[], at: Node,
   return { lines: [...assign, `goto ${name};`], extra, ok: true };
 }
 
+/**
+ * The goto of the first error check after `at`, when that check leaves by a
+ * goto into the ladder (a check that returns directly means nothing is held).
+ */
+function nextErrorGoto(fn: FunctionContext, at: Node, after: LadderLabel[]): CfgNode | undefined {
+  let first: Node | undefined;
+  for (const s of fn.body.descendantsOfType('if_statement')) {
+    if (s.startIndex <= at.endIndex) continue;
+    const body = s.childForFieldName('consequence');
+    if (!body || !/\b(goto|return)\b/.test(body.text)) continue;
+    if (!first || s.startIndex < first.startIndex) first = s;
+  }
+  if (!first) return undefined;
+  const body = first.childForFieldName('consequence')!;
+  const gotoStmt = body.type === 'goto_statement' ? body : body.descendantsOfType('goto_statement')[0];
+  if (!gotoStmt) return undefined;
+  const label = gotoStmt.childForFieldName('label')?.text;
+  if (!after.some((l) => l.name === label && l.node.startIndex > gotoStmt.startIndex)) return undefined;
+  return fn.cfg.nodes.find((n) => n.kind === 'goto' && n.ast?.id === gotoStmt.id);
+}
+
 /** A new label above `base` is entered by fall-through from the block above: only valid when that block's resources were acquired after the new label's. */
 function labelCanGoAbove(ladder: Ladder, base: LadderLabel, missing: Lifecycle[]): boolean {
   if (!base.fallsInto) return true;
@@ -310,8 +386,8 @@ function placeRelease(ladder: Ladder, lc: Lifecycle, from: LadderLabel): Placeme
   for (let i = start; i < ladder.labels.length; i++) {
     const l = ladder.labels[i];
     if (i > start && !l.fallsInto) break;
-    const own = [...l.own].map((id) => ladder.lifecycles.find((x) => x.resource.id === id)!).filter(Boolean);
-    if (own.length && own.every((x) => x.resource.call.node.startIndex < born)) {
+    const acquired = ladder.ownAcquisitions(l);
+    if (acquired.length && acquired.every((at) => at < born)) {
       placement = { above: l, at: l.node };
       break;
     }
@@ -435,6 +511,11 @@ export function releaseOnErrorFix(fn: FunctionContext, lifecycles: Lifecycle[], 
     const e = exitFrom(fn, lifecycles, exit, undefined, value.text);
     if (e.ok && e.lines.some((l) => l.startsWith('goto '))) return [{ title, isPreferred: true, edits: [...replaceStatement(fn, exit, e.lines), ...e.extra] }];
   }
+  // No label releases what is held: a new one, placed by acquisition order.
+  if (value && value.type !== 'comment' && !localToBlock && fn.errorVar) {
+    const joined = joinLadderWithNewLabel(fn, lifecycles, lc, exit, value.text, release);
+    if (joined) return [{ title, isPreferred: true, edits: joined }];
+  }
   const indent = indentOf(fn, exit);
   if (parent && (parent.type === 'compound_statement' || parent.type === 'case_statement' || parent.type === 'labeled_statement')) {
     const at = { line: exit.startPosition.row + fn.lineOffset, character: 0 };
@@ -444,6 +525,24 @@ export function releaseOnErrorFix(fn: FunctionContext, lifecycles: Lifecycle[], 
     return [{ title, isPreferred: true, edits: replaceStatement(fn, exit, [release, exit.text]) }];
   }
   return [];
+}
+
+/** `ret = X; goto err_free_r;` with `err_free_r` new, when the chain below it releases the rest of what is held. */
+function joinLadderWithNewLabel(fn: FunctionContext, lifecycles: Lifecycle[], lc: Lifecycle, exit: Node, value: string, release: string): TextEdit[] | undefined {
+  const ladder = new Ladder(fn, lifecycles);
+  const first = ladder.labels.find((l) => l.node.startIndex > exit.endIndex);
+  if (!first) return undefined;
+  const place = placeRelease(ladder, lc, first);
+  if (!place) return undefined;
+  const atId = fn.cfgNodeOf(exit);
+  const others = atId === undefined ? [] : held(lifecycles, atId, lc.resource);
+  const below = place.above ? place.above.releases : new Set<number>();
+  if (!others.every((o) => below.has(o.resource.id)) || [...below].some((id) => !others.some((o) => o.resource.id === id))) return undefined;
+  const name = ladder.newLabelName(releaseVerb(lc.resource), what(lc.resource));
+  const lines = [...(value === fn.errorVar ? [] : [`${fn.errorVar} = ${value};`]), `goto ${name};`];
+  const replaced = replaceStatement(fn, exit, lines);
+  if (!replaced.length) return undefined;
+  return [...replaced, insertLinesBefore(fn, place.at, [{ text: `${name}:`, level: 0, column0: true }, { text: release, level: 0 }], fn.indentUnit)];
 }
 
 function releaseVerb(r: Resource): string {

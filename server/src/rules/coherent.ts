@@ -115,13 +115,26 @@ function compareAllocSize(a: FunctionAnalysis, lc: Lifecycle, call: Node): void 
   });
 }
 
+/**
+ * In remove or an unwind ladder, devres will free the buffer: delete the
+ * release. On a success path it is an early release: use the dmam_ variant.
+ */
 function managedFix(a: FunctionAnalysis, call: Node, name: string): Fix[] {
   const stmt = call.parent;
   if (!stmt || stmt.type !== 'expression_statement') return [];
-  const fixes: Fix[] = [{ title: `Delete ${name}(): devres releases the buffer`, isPreferred: true, edits: [deleteStatement(a.fn, stmt)] }];
   const managed = name === 'dma_pool_destroy' ? 'dmam_pool_destroy' : name === 'dma_free_coherent' ? 'dmam_free_coherent' : undefined;
-  if (managed) fixes.push({ title: `Release early with ${managed}()`, isPreferred: false, edits: [replaceNode(a.fn, call.childForFieldName('function')!, managed)] });
-  return fixes;
+  const teardown = a.fn.facts.removeFunctions.has(a.fn.name) || inLadder(stmt) || /(remove|release|teardown|cleanup|exit|free|destroy|fini|uninit)/.test(a.fn.name);
+  const remove: Fix = { title: `Delete ${name}(): devres releases the buffer`, isPreferred: teardown || !managed, edits: [deleteStatement(a.fn, stmt)] };
+  if (!managed) return [remove];
+  const early: Fix = { title: `Release early with ${managed}()`, isPreferred: !teardown, edits: [replaceNode(a.fn, call.childForFieldName('function')!, managed)] };
+  return teardown ? [remove, early] : [early, remove];
+}
+
+/** Is the statement in an unwind ladder (after a label in its block, or inside a labeled statement)? */
+function inLadder(stmt: Node): boolean {
+  for (let p: Node | null = stmt.parent; p; p = p.parent) if (p.type === 'labeled_statement') return true;
+  for (let s = stmt.previousNamedSibling; s; s = s.previousNamedSibling) if (s.type === 'labeled_statement') return true;
+  return false;
 }
 
 /** A dmam_ allocation stored in a field and freed with the unmanaged API in another function. */

@@ -6,7 +6,7 @@
  */
 import type { Node } from '../parse';
 import { walk } from '../analysis/syntax';
-import { exitFrom } from '../fixes/unwind';
+import { errorPrintDevice, exitFrom } from '../fixes/unwind';
 import { insertLinesAfter, replaceNode } from '../fixes/edits';
 import { code, type FunctionAnalysis } from './context';
 import type { Fix } from '../types';
@@ -24,7 +24,7 @@ export function checkMasks(a: FunctionAnalysis): void {
       rule: 'unchecked-mask',
       node: call.node,
       message: `${call.name}() fails when the platform cannot do ${code(call.args[call.api.mask ?? 1] ?? call.node)}; ignoring the result lets the device DMA to addresses it cannot reach`,
-      fix: usage === 'discarded' ? () => checkMaskFix(a, call) : undefined,
+      fix: () => checkMaskFix(a, call, usage),
     });
   }
 }
@@ -88,17 +88,23 @@ function coveredByEarlierMask(a: FunctionAnalysis, call: DmaCall, masks: DmaCall
   return false;
 }
 
-function checkMaskFix(a: FunctionAnalysis, call: DmaCall): Fix[] {
-  const stmt = call.node.parent;
+function checkMaskFix(a: FunctionAnalysis, call: DmaCall, usage: 'discarded' | 'unused'): Fix[] {
+  const assigned = usage === 'unused' ? call.node.parent : undefined;
+  const stmt = assigned ? assigned.parent : call.node.parent;
   if (!stmt || stmt.type !== 'expression_statement' || !stmt.parent || stmt.parent.type !== 'compound_statement') return [];
-  const err = a.fn.errorVar;
+  const target = assigned?.type === 'assignment_expression' ? assigned.childForFieldName('left')?.text : undefined;
+  if (assigned && !target) return [];
+  const err = target ?? a.fn.errorVar;
   const exit = exitFrom(a.fn, a.lifecycles, stmt, undefined, err ?? '-EIO');
   if (!exit.ok) return [];
-  const body = exit.lines.map((text) => ({ text, level: 1 }));
+  const dev = errorPrintDevice(a.fn, stmt);
+  const print = dev === undefined ? [] : [dev.startsWith('netdev:') ? `netdev_err(${dev.slice(7)}, "failed to set DMA mask\\n");` : dev ? `dev_err(${dev}, "failed to set DMA mask\\n");` : 'pr_err("failed to set DMA mask\\n");'];
+  const body = [...print, ...exit.lines].map((text) => ({ text, level: 1 }));
   const title = `Check the result of ${call.name}()`;
   if (err) {
     const lines = body.length > 1 ? [{ text: `if (${err}) {`, level: 0 }, ...body, { text: '}', level: 0 }] : [{ text: `if (${err})`, level: 0 }, ...body];
-    return [{ title, isPreferred: true, edits: [replaceNode(a.fn, call.node, `${err} = ${call.node.text}`), insertLinesAfter(a.fn, stmt, lines), ...exit.extra] }];
+    const assign = target ? [] : [replaceNode(a.fn, call.node, `${err} = ${call.node.text}`)];
+    return [{ title, isPreferred: true, edits: [...assign, insertLinesAfter(a.fn, stmt, lines), ...exit.extra] }];
   }
   // No error variable: test the call itself.
   const lines = body.length > 1 ? [...body, { text: '}', level: 0 }] : body;

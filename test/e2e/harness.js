@@ -1,0 +1,225 @@
+'use strict';
+/**
+ * Shared pieces of the real-editor tests: find code-server (installed by
+ * .ci/e2e-setup.sh into a cache outside the repo), start it fully isolated on
+ * a free loopback port, launch headless Debian chromium with playwright-core,
+ * and tear both down. Used by code-server-shim.js (the @vscode/test-electron
+ * suite) and browser.test.js (the Playwright flow).
+ *
+ * This file only defines functions: `node --test test/` loads every .js file
+ * under test/, and loading this one does nothing.
+ */
+const fs = require('fs');
+const http = require('http');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const { spawn } = require('child_process');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const CODE_SERVER_VERSION = '4.100.3';
+const CHROMIUM = process.env.DMA_E2E_CHROMIUM || '/usr/bin/chromium';
+
+function cacheDir() {
+  return process.env.DMA_E2E_CACHE || path.join(os.homedir(), '.cache', 'dma-api-assistant', 'e2e');
+}
+
+/** The code-server launcher; DMA_E2E_CODE_SERVER overrides the cache location. */
+function codeServerBin() {
+  const bin = process.env.DMA_E2E_CODE_SERVER || path.join(cacheDir(), `code-server-${CODE_SERVER_VERSION}`, 'node_modules', '.bin', 'code-server');
+  if (!fs.existsSync(bin)) throw new Error(`code-server not found at ${bin}: run .ci/e2e-setup.sh first`);
+  return bin;
+}
+
+/** The extension's folder name in an extensions dir: <publisher>.<name>-<version>. */
+function extensionFolderName(root = REPO_ROOT) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  return `${pkg.publisher}.${pkg.name}-${pkg.version}`;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function httpStatus(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(0));
+    req.setTimeout(2000, () => {
+      req.destroy();
+      resolve(0);
+    });
+  });
+}
+
+const USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  // The sticky-scroll overlay covers the first line of a shrunk editor and
+  // swallows the pointer (hover, clicks).
+  'editor.stickyScroll.enabled': false,
+  'workbench.tips.enabled': false,
+  'chat.commandCenter.enabled': false,
+};
+
+/**
+ * Starts code-server in its own process group with a private HOME, TMPDIR and
+ * XDG dirs under a fresh run dir, no gallery, no telemetry, no update check.
+ *   opts.symlinkExtensions: { folderName: absPath } linked into the extensions dir before start
+ *   opts.settings: extra user settings
+ *   opts.env: extra environment (reaches the extension host)
+ * Resolves when /healthz answers 200. `stop()` ends the whole group and
+ * removes the run dir (unless keepRunDir).
+ */
+async function startCodeServer(opts = {}) {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-e2e-'));
+  const dirs = {
+    home: path.join(runDir, 'home'),
+    tmp: path.join(runDir, 'tmp'),
+    config: path.join(runDir, 'xdg-config'),
+    data: path.join(runDir, 'xdg-data'),
+    cache: path.join(runDir, 'xdg-cache'),
+    userData: path.join(runDir, 'data'),
+    extensions: path.join(runDir, 'ext'),
+  };
+  for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+  fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...(opts.settings || {}) }, null, 2));
+  for (const [name, target] of Object.entries(opts.symlinkExtensions || {})) {
+    fs.symlinkSync(target, path.join(dirs.extensions, name), 'dir');
+  }
+
+  const port = await freePort();
+  const env = { ...process.env, ...(opts.env || {}) };
+  // Never let an outer test runner's context leak into the editor.
+  delete env.NODE_TEST_CONTEXT;
+  delete env.NODE_OPTIONS;
+  Object.assign(env, {
+    HOME: dirs.home,
+    TMPDIR: dirs.tmp,
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_DATA_HOME: dirs.data,
+    XDG_CACHE_HOME: dirs.cache,
+    EXTENSIONS_GALLERY: '{}',
+  });
+  const args = [
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--user-data-dir', dirs.userData,
+    '--extensions-dir', dirs.extensions,
+  ];
+  const logPath = path.join(runDir, 'code-server.log');
+  const logFd = fs.openSync(logPath, 'a');
+  const child = spawn(codeServerBin(), args, { env, detached: true, stdio: ['ignore', logFd, logFd] });
+  fs.closeSync(logFd);
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`code-server exited early (${JSON.stringify(exited)}); log:\n${readTail(logPath)}`);
+    if ((await httpStatus(`${url}/healthz`)) === 200) break;
+    if (Date.now() > deadline) {
+      killGroup(child.pid);
+      throw new Error(`code-server did not answer /healthz within 60 s; log:\n${readTail(logPath)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  let stopped = false;
+  async function stop({ keepRunDir = false } = {}) {
+    if (stopped) return;
+    stopped = true;
+    if (!exited) {
+      const gone = new Promise((r) => child.once('exit', r));
+      killGroup(child.pid, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    }
+    // The ext host and watchers are in the same group; make sure none is left.
+    killGroup(child.pid, 'SIGKILL');
+    if (!keepRunDir) fs.rmSync(runDir, { recursive: true, force: true });
+  }
+  return { url, port, runDir, dirs, logPath, pid: child.pid, stop, log: () => readTail(logPath, 1 << 20) };
+}
+
+function killGroup(pid, signal = 'SIGTERM') {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+function readTail(file, max = 8000) {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.length > max ? text.slice(-max) : text;
+  } catch {
+    return '';
+  }
+}
+
+/** Headless Debian chromium through playwright-core, with its HOME and TMPDIR under runDir. */
+async function launchChromium(runDir) {
+  const { chromium } = require('playwright-core');
+  const home = path.join(runDir, 'browser-home');
+  const tmp = path.join(runDir, 'browser-tmp');
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const env = { ...process.env, HOME: home, TMPDIR: tmp, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') };
+  delete env.NODE_TEST_CONTEXT;
+  delete env.NODE_OPTIONS;
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    env,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** Copies files into a fresh temp folder: { 'name-in-workspace': absSourcePath }. */
+function makeWorkspace(files, prefix = 'dma-e2e-ws-') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  for (const [name, src] of Object.entries(files)) {
+    const dest = path.join(dir, name);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.copyFileSync(src, dest);
+  }
+  return dir;
+}
+
+module.exports = {
+  REPO_ROOT,
+  CODE_SERVER_VERSION,
+  codeServerBin,
+  extensionFolderName,
+  startCodeServer,
+  launchChromium,
+  makeWorkspace,
+  killGroup,
+  readTail,
+};
