@@ -22,13 +22,17 @@ import { ruleInfo } from './rules/registry';
 import { applySuppressions } from './suppress';
 import type { AnalysisResult, AnalyzeOptions, Finding, Position } from './types';
 import type { Node } from './parse';
+import { copyTree } from './tree';
 
 /** Files larger than this are not analysed (generated tables, firmware blobs). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 interface ParsedFunction {
   text: string;
+  /** The wasm tree, kept as the base of the next incremental parse. */
   tree: Tree;
+  /** Its plain copy, which the analysis reads. */
+  root: Node;
   summary: FunctionSummary;
 }
 
@@ -124,9 +128,11 @@ export class FileAnalyzer {
       let p = this.parsed.get(t);
       if (!p) {
         const edited = this.editedTrees.get(seg.start);
-        const tree = this.parser.parse(segmentParseText(text, seg), edited && edited.expected === t ? edited.tree : undefined);
-        const fn = findFunctionNode(tree.rootNode);
-        p = { text: t, tree, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], allocates: [], fieldMaps: [] } };
+        const source = segmentParseText(text, seg);
+        const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
+        const root = copyTree(tree, source);
+        const fn = findFunctionNode(root);
+        p = { text: t, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], allocates: [], fieldMaps: [] } };
         this.parsed.set(t, p);
       }
       liveParsed.add(t);
@@ -137,16 +143,35 @@ export class FileAnalyzer {
     for (const e of this.editedTrees.values()) e.tree.delete();
     this.editedTrees.clear();
 
-    for (let i = 0; i < segments.length; i++) {
+    // Who calls whom: for the parsed functions (release helpers) and, when
+    // the file has a remove callback, for everything it can reach.
+    const calleesOf = (i: number): Set<string> => {
       const t = segTexts[i];
       let callees = this.calleeCache.get(t);
       if (!callees) {
         callees = scanCallees(t.slice(segments[i].bodyStart - segments[i].headerStart));
         this.calleeCache.set(t, callees);
       }
-      facts.callees.set(segments[i].name, callees);
+      return callees;
+    };
+    const segIndex = new Map<string, number>();
+    for (let i = 0; i < segments.length; i++) {
+      segIndex.set(segments[i].name, i);
       const p = parsedBySeg[i];
-      if (p) facts.summaries.set(segments[i].name, p.summary);
+      if (p) {
+        facts.summaries.set(segments[i].name, p.summary);
+        facts.callees.set(segments[i].name, calleesOf(i));
+      }
+    }
+    if (facts.removeFunctions.size && facts.probeFunctions.size) {
+      const stack = [...facts.removeFunctions, ...facts.probeFunctions];
+      while (stack.length) {
+        const name = stack.pop()!;
+        const i = segIndex.get(name);
+        if (i === undefined) continue;
+        if (!facts.callees.has(name)) facts.callees.set(name, calleesOf(i));
+        for (const c of facts.callees.get(name)!) if (!facts.callees.has(c) && segIndex.has(c)) stack.push(c);
+      }
     }
     for (const [name, s] of facts.summaries) {
       if (s.wraps && !lookupApi(name)) facts.wrappers.set(name, s.wraps);
@@ -202,7 +227,7 @@ export class FileAnalyzer {
 
   private analyzeFunction(p: ParsedFunction, seg: FunctionSegment, facts: FileFacts, path: string, withFixes: boolean): { findings: Finding[]; failure?: string } {
     try {
-      const fnNode = findFunctionNode(p.tree.rootNode);
+      const fnNode = findFunctionNode(p.root);
       if (!fnNode) return { findings: [] };
       const source = new LineIndex(' '.repeat(seg.headerStart - seg.start) + p.text);
       const ctx = buildFunctionContext(fnNode, source, 0, facts, path);

@@ -8,9 +8,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Parser, Language, Tree, Node, Edit, Point } from 'web-tree-sitter';
+import { Parser, Language, Tree, Node as TSNode, Edit, Point } from 'web-tree-sitter';
+import type { SyntaxNode } from './tree';
 
-export type { Tree, Node, Edit, Point };
+export type { Tree, TSNode, Edit, Point };
+/** The node type the analysis works on: a plain copy of the tree (see tree.ts). */
+export type Node = SyntaxNode;
 
 const RUNTIME_WASM = 'web-tree-sitter.wasm';
 const C_WASM = 'tree-sitter-c.wasm';
@@ -54,7 +57,7 @@ export class CParser {
 }
 
 /** Counts ERROR and MISSING nodes: the measure fixes must not make worse. */
-export function countErrorNodes(root: Node): number {
+export function countErrorNodes(root: TSNode): number {
   if (!root.hasError) return 0;
   let count = 0;
   const cursor = root.walk();

@@ -58,6 +58,11 @@ async function main() {
     if (keep) {
       fs.mkdirSync(resultsDir, { recursive: true });
       fs.writeFileSync(path.join(resultsDir, 'extension-tests-code-server.log'), server.log());
+      try {
+        fs.cpSync(path.join(server.dirs.userData, 'logs'), path.join(resultsDir, 'extension-tests-logs'), { recursive: true });
+      } catch {
+        /* no logs yet */
+      }
     }
     await server.stop();
   };

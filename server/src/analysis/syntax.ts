@@ -98,24 +98,16 @@ export function isCallTo(node: Node, names: ReadonlySet<string> | string): boole
   return typeof names === 'string' ? name === names : names.has(name);
 }
 
-/** Iterates over all descendants (including `node`) in document order. */
-export function* walk(node: Node): Generator<Node> {
-  const cursor = node.walk();
-  try {
-    let done = false;
-    while (!done) {
-      yield cursor.currentNode;
-      if (cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent() || cursor.currentNode.id === node.id) {
-          done = true;
-          break;
-        }
-      }
-    }
-  } finally {
-    cursor.delete();
+/** All descendants (including `node`) in document order. */
+export function walk(node: Node): Node[] {
+  const out: Node[] = [];
+  const stack: Node[] = [node];
+  while (stack.length) {
+    const n = stack.pop()!;
+    out.push(n);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
   }
+  return out;
 }
 
 /** Identifier-like nodes under `node` whose key (or key prefix) matches. */

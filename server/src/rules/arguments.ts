@@ -271,6 +271,7 @@ function deprecated(a: FunctionAnalysis, atomicInfo: () => AtomicInfo): void {
       },
     });
   }
+  if (!a.fn.body.text.includes('PCI_DMA_')) return;
   for (const n of walk(a.fn.body)) {
     if (n.type !== 'identifier' || !DEPRECATED_DIRECTIONS[n.text] || inDeprecatedCall.has(n.id)) continue;
     const replacement = DEPRECATED_DIRECTIONS[n.text];
