@@ -1063,7 +1063,11 @@ async function main() {
   report(results);
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench: ${e && e.stack ? e.stack : e}\n`);
-  process.exitCode = 2;
-});
+module.exports = { generateBigFunction, planEdits, functionBodies, CORPUS_REGEX, NARROW_REGEX };
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`bench: ${e && e.stack ? e.stack : e}\n`);
+    process.exitCode = 2;
+  });
+}
