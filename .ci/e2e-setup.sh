@@ -60,18 +60,21 @@ else
   tar czf "$rg_cache/ripgrep-v13.0.0-10-$rg_target.tar.gz" -C "$(dirname "$(command -v rg)")" rg
   # A private package.json so that npm installs here and not into a parent project.
   printf '{"name":"dma-e2e-code-server","private":true}\n' > "$CS_DIR/package.json"
-  # As root, code-server's postinstall.sh needs unsafe-perm (npm 11 warns
-  # that the option is unknown, but the scripts see it).
+  # As root, code-server's postinstall.sh requires npm_config_unsafe_perm=true
+  # (npm 11 warns that the option is unknown; the scripts still see it).
   (
     cd "$CS_DIR"
     TMPDIR=$RGTMP npm_config_yes=true npm_config_unsafe_perm=true \
-      npm install --no-audit --no-fund --unsafe-perm "code-server@$CODE_SERVER_VERSION"
+      npm install --no-audit --no-fund "code-server@$CODE_SERVER_VERSION"
   )
   if [[ ! -x $CS_DIR/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg ]]; then
     log "code-server installed without ripgrep: the install is incomplete"
     exit 1
   fi
-  "$CS_BIN" --version >&2
+  # A throw-away HOME: code-server writes a default config on any start.
+  vhome=$(mktemp -d)
+  HOME=$vhome XDG_CONFIG_HOME=$vhome/.config XDG_DATA_HOME=$vhome/.local "$CS_BIN" --version >&2
+  rm -rf "$vhome"
   touch "$STAMP"
 fi
 

@@ -5,7 +5,7 @@
  * table and written to bench/results.json.
  *
  *   node bench/run.js [--kernel PATH] [--only scan,spatch,lsp,gen,breakdown]
- *                     [--edits N] [--spatch-timeout SECONDS] [--out FILE]
+ *                     [--edits N] [--spatch-timeout S] [--gen-timeout S] [--out FILE]
  *
  * Sections:
  *   scan       dma-check --jobs 2 over the .c files of drivers/ sound/ net/
@@ -14,8 +14,8 @@
  *              (bench/unchecked-dma-map-single.cocci), --jobs 2
  *   lsp        the language server over stdio: cold open -> first
  *              diagnostics, then single-character edits, each waited for
- *   gen        one generated function of 5,000 / 10,000 / 20,000 lines
- *              (CLI and in-process analyzeText): does the cost stay linear?
+ *   gen        one generated function of 1,000 ... 20,000 lines (in-process
+ *              analyzeText and the CLI): does the cost stay linear?
  *   breakdown  in-process, one thread: where the time of a scan goes (read,
  *              prefilter, parse, rules, serialisation) and how it grows with
  *              file size (the numbers behind docs/performance.md)
@@ -64,7 +64,7 @@ const ALL_SECTIONS = ['scan', 'spatch', 'lsp', 'gen', 'breakdown'];
 // Small helpers
 
 function parseArgs(argv) {
-  const o = { kernel: undefined, only: ALL_SECTIONS.slice(), edits: 200, spatchTimeout: 600, out: path.join(__dirname, 'results.json'), child: undefined, childArgs: [] };
+  const o = { kernel: undefined, only: ALL_SECTIONS.slice(), edits: 200, spatchTimeout: 600, genTimeout: 600, out: path.join(__dirname, 'results.json'), child: undefined, childArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -79,6 +79,7 @@ function parseArgs(argv) {
       case '--only': o.only = val().split(',').map((s) => s.trim()).filter(Boolean); break;
       case '--edits': o.edits = Number(val()); break;
       case '--spatch-timeout': o.spatchTimeout = Number(val()); break;
+      case '--gen-timeout': o.genTimeout = Number(val()); break;
       case '--out': o.out = path.resolve(val()); break;
       case '--child': o.child = val(); o.childArgs = argv.slice(i + 1); i = argv.length; break;
       case '-h': case '--help':
@@ -583,7 +584,7 @@ async function lspSection(kernel, sel, editsPerFile, dmaPattern, genFile) {
     }
   }
   if (genFile) {
-    note('lsp: the generated 20,000-line function, 20 edits ...');
+    note(`lsp: the ${genFile.name}, 20 edits ...`);
     results.push(await lspFile(genFile.path, genFile.name, { edits: 20, debounceMs: 0, dmaPattern }));
   }
   return results;
@@ -656,50 +657,89 @@ function generateBigFunction(targetLines, groups) {
   return `${out.join('\n')}\n`;
 }
 
-async function genSection() {
+const GEN_SIZES = [
+  { lines: 1000, groups: 10 },
+  { lines: 2000, groups: 20 },
+  { lines: 5000, groups: 50 },
+  { lines: 10000, groups: 100 },
+  { lines: 20000, groups: 200 },
+];
+
+/**
+ * Sizes in increasing order. The in-process analysis runs in a child with a
+ * timeout; once the growth measured so far predicts that the next size would
+ * take longer than the timeout, the larger sizes are skipped and the
+ * prediction is reported instead (a super-linear analysis must not hold the
+ * benchmark for hours). The CLI is timed where the analysis itself is quick.
+ */
+async function genSection(timeoutS) {
   const dir = tmpDir();
-  const sizes = [
-    { lines: 5000, groups: 50 },
-    { lines: 10000, groups: 100 },
-    { lines: 20000, groups: 200 },
-  ];
   const rows = [];
   let big;
-  for (const s of sizes) {
+  let prev;
+  let exponent;
+  let stop;
+  for (const s of GEN_SIZES) {
     const text = generateBigFunction(s.lines, s.groups);
     const file = path.join(dir, `gen-${s.lines}.c`);
     fs.writeFileSync(file, text);
     const lineCount = text.split('\n').length - 1;
-    note(`gen: ${lineCount} lines, ${s.groups * 10} maps ...`);
-    const cli = await runMeasured(process.execPath, [CLI, '--format', 'json', '--jobs', '1', file], { timeoutS: 600 });
-    let cliFindings = null;
-    try {
-      cliFindings = JSON.parse(cli.stdout).findings.length;
-    } catch {
-      /* timed out or crashed */
+    const row = { lines: lineCount, maps: s.groups * 10, labels: s.groups };
+    rows.push(row);
+    if (stop) {
+      row.skipped = stop;
+      if (prev && exponent) row.predictedAnalyzeS = round((prev.ms / 1000) * (lineCount / prev.lines) ** exponent, 0);
+      continue;
     }
-    const inproc = await runMeasured(process.execPath, [__filename, '--child', 'analyze', file], { timeoutS: 600 });
+    if (prev && exponent) {
+      const predictedS = (prev.ms / 1000) * (lineCount / prev.lines) ** exponent;
+      if (predictedS > timeoutS) {
+        stop = `predicted from the growth so far (time ~ lines^${round(exponent, 2)}) to exceed the ${timeoutS} s timeout`;
+        row.skipped = stop;
+        row.predictedAnalyzeS = round(predictedS, 0);
+        continue;
+      }
+    }
+    note(`gen: ${lineCount} lines, ${s.groups * 10} maps, in-process analyzeText ...`);
+    const inproc = await runMeasured(process.execPath, [__filename, '--child', 'analyze', file], { timeoutS });
     let ip = {};
     try {
       ip = JSON.parse(inproc.stdout);
     } catch {
-      ip = { error: inproc.timedOut ? 'timed out after 600 s' : inproc.stderr.slice(0, 500) };
+      ip = { error: inproc.timedOut ? `timed out after ${timeoutS} s` : inproc.stderr.slice(0, 500) };
     }
-    rows.push({
-      lines: lineCount,
-      maps: s.groups * 10,
-      labels: s.groups,
-      cliWallS: cli.timedOut ? null : cli.wallS,
-      cliPeakRssMB: cli.peakRssMB ?? null,
-      cliFindings,
+    Object.assign(row, {
       analyzeMs: ip.analyzeMs ?? null,
       parseMs: ip.parseMs ?? null,
       rulesMs: ip.rulesMs ?? null,
-      analyzeMsPer1kLines: ip.analyzeMs ? round((ip.analyzeMs / lineCount) * 1000, 2) : null,
+      analyzeMsPer1kLines: ip.analyzeMs ? round((ip.analyzeMs / lineCount) * 1000, 1) : null,
+      analyzePeakRssMB: inproc.peakRssMB ?? null,
       findings: ip.findings ?? null,
-      error: ip.error,
     });
-    if (s.lines === 20000) big = { path: file, name: `generated ${lineCount}-line function` };
+    if (ip.error) {
+      row.error = ip.error;
+      stop = `the ${lineCount}-line function did not finish`;
+      continue;
+    }
+    if (prev) {
+      exponent = Math.log(ip.analyzeMs / prev.ms) / Math.log(lineCount / prev.lines);
+      row.growthExponent = round(exponent, 2);
+    }
+    prev = { lines: lineCount, ms: ip.analyzeMs };
+    if (ip.analyzeMs < 60000) {
+      note(`gen: ${lineCount} lines, dma-check on the file ...`);
+      const cli = await runMeasured(process.execPath, [CLI, '--format', 'json', '--jobs', '1', file], { timeoutS });
+      try {
+        row.cliFindings = JSON.parse(cli.stdout).findings.length;
+      } catch {
+        row.cliFindings = null;
+      }
+      row.cliWallS = cli.timedOut ? null : cli.wallS;
+      row.cliPeakRssMB = cli.peakRssMB ?? null;
+    } else {
+      row.cliSkipped = 'the in-process analysis alone took over 60 s';
+    }
+    if (ip.analyzeMs < 10000) big = { path: file, name: `generated ${lineCount}-line function` };
   }
   return { rows, big, dir };
 }
@@ -746,7 +786,9 @@ function instrument(core) {
 async function childAnalyze(file) {
   const core = loadCore();
   const t = instrument(core);
-  await core.analyzeText('int x;\n'); // compile the wasm first
+  // Warm up: compile the wasm and let the JIT see the analysis once (the first
+  // real analysis in a process costs about a second more than later ones).
+  await core.analyzeText(generateBigFunction(100, 1));
   const text = fs.readFileSync(file, 'utf8');
   t.parseMs = 0;
   t.rulesMs = 0;
@@ -937,7 +979,7 @@ function verdict(value, target, lowerIsBetter = true) {
 function report(results) {
   const m = results.machine;
   process.stdout.write(`\nDMA API Assistant benchmark, ${m.date}\n`);
-  process.stdout.write(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.ramGB} GB RAM, ${m.os}, load ${m.loadAvgAtStart.join(' ')} at start\n`);
+  process.stdout.write(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.ramGB} GB RAM, ${m.os}, load ${m.loadAvgAtStart.join(' ')} at start, ${(m.loadAvgAtEnd || []).join(' ')} at end\n`);
   process.stdout.write(`node ${m.node}; ${m.spatch ?? 'spatch not installed'}; code ${m.git.rev ?? '?'}${m.git.dirty ? ' (uncommitted changes)' : ''}\n`);
   process.stdout.write(`kernel: ${results.kernel}\n`);
   process.stdout.write('Each figure is one measurement on a shared, noisy VM: expect +-20 % between runs.\n');
@@ -959,8 +1001,12 @@ function report(results) {
     table('3. Language server over stdio (keystroke = didChange -> publishDiagnostics of that version)', ['file', 'debounce ms', 'lines', 'open ms', 'p50 ms', 'p95 ms', 'max ms', 'in DMA fns n: p50/p95', 'VmHWM MB', 'diags'], rows);
   }
   if (results.gen) {
-    table('4. One generated function (checked maps + unwind ladder)', ['lines', 'maps', 'labels', 'CLI wall s', 'CLI RSS MB', 'analyzeText ms', 'parse ms', 'rules ms', 'ms / 1k lines', 'findings'],
-      results.gen.map((g) => [g.lines, g.maps, g.labels, g.cliWallS, g.cliPeakRssMB, g.analyzeMs, g.parseMs, g.rulesMs, g.analyzeMsPer1kLines, g.findings ?? g.error]));
+    table('4. One generated function (checked maps + unwind ladder)', ['lines', 'maps', 'labels', 'analyzeText ms', 'parse ms', 'rules ms', 'ms / 1k lines', 'growth exp.', 'CLI wall s', 'CLI RSS MB', 'findings'],
+      results.gen.map((g) => (g.skipped
+        ? [g.lines, g.maps, g.labels, `skipped (predicted ~${g.predictedAnalyzeS} s)`, '-', '-', '-', '-', '-', '-', '-']
+        : [g.lines, g.maps, g.labels, g.analyzeMs ?? g.error, g.parseMs, g.rulesMs, g.analyzeMsPer1kLines, g.growthExponent, g.cliWallS ?? (g.cliSkipped ? 'skipped' : null), g.cliPeakRssMB, g.findings])));
+    const sk = results.gen.find((g) => g.skipped);
+    if (sk) process.stdout.write(`skipped sizes: ${sk.skipped}\n`);
   }
   if (results.breakdown && !results.breakdown.error) {
     const b = results.breakdown;
@@ -1045,7 +1091,7 @@ async function main() {
   }
   let gen;
   if (opt.only.includes('gen')) {
-    gen = await genSection();
+    gen = await genSection(opt.genTimeout);
     results.gen = gen.rows;
   }
   if (opt.only.includes('lsp')) {
@@ -1057,6 +1103,7 @@ async function main() {
     const b = results.breakdown;
     if (!b.error) b.totalPassMs = b.readMs + b.prefilterMs + b.analyzeMs + b.jsonMs + b.workerCloneWithSourceMs;
   }
+  results.machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
   results.targets = targets(results);
   const { out, ...json } = results;
   fs.writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);

@@ -287,8 +287,13 @@ describe('I/O errors and odd files', () => {
 
 	test('a file over the 8 MB limit is skipped with a message', async () => {
 		const fn = fixture(TX);
-		let text = '';
-		for (let i = 0; Buffer.byteLength(text) <= 8 * 1024 * 1024; i++) text += fn.replace(/foo_tx_queue_skb/, `foo_tx_queue_skb_${i}`).replace(/struct foo_tx_ring \{[\s\S]*?\};\n/, '');
+		const parts = [];
+		for (let i = 0, size = 0; size <= 8 * 1024 * 1024; i++) {
+			const s = fn.replace(/foo_tx_queue_skb/, `foo_tx_queue_skb_${i}`).replace(/struct foo_tx_ring \{[\s\S]*?\};\n/, '');
+			parts.push(s);
+			size += s.length;
+		}
+		const text = parts.join('');
 		const dir = tmp({ 'huge.c': text, 'meth.c': fixture(METH) });
 		const r = await run(['--format', 'gcc', '.'], { cwd: dir, timeoutMs: 60000 });
 		assert.equal(r.code, 1, r.stderr);

@@ -91,6 +91,8 @@ export interface Lifecycle {
 }
 
 const RELEASE_HELPER = /(free|release|cleanup|clean_up|unmap|destroy|teardown|deinit|uninit|fini|put|dealloc|unprepare)/i;
+/** Accessors that only record or read a handle (`dma_unmap_addr_set`, `…_get`). */
+const NOT_A_RELEASE = /(_set|_get|_addr|_len|_state|_count)$|^dma_unmap_(addr|len)/;
 const CPU_FREES = new Set(['kfree', 'kvfree', 'vfree', 'kfree_sensitive', 'free_pages', 'free_page', '__free_pages', 'devm_kfree', 'kmem_cache_free']);
 const TRANSPARENT = new Set(['unlikely', 'likely', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE']);
 
@@ -614,7 +616,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
           lc.releases.push({ call, state, mismatch: e.mismatched.has(call.node), indirect: e.indirect.has(call.node), steps: toSteps({ step: { node: call.node, message: `released by ${call.name}()` }, prev: trail }) });
         }
       }
-      if (state === 'ok' || state === 'unchecked' || state === 'maybe') state = 'released';
+      // Through a helper the release is likely, not certain: no longer held, but not known to be gone.
+      const direct = e.releases.some((c) => !e.indirect.has(c.node));
+      if (state === 'ok' || state === 'unchecked' || state === 'maybe') state = direct ? 'released' : 'maybe';
       trail = { step: { node: e.releases[0].node, message: `released by ${e.releases[0].name}()` }, prev: trail };
     }
 
@@ -765,7 +769,7 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
     if (summary.releases.includes(last) && args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
     return no;
   }
-  if (RELEASE_HELPER.test(name) && !lookupApi(name) && args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
+  if (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name) && args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
   return no;
 }
 

@@ -173,6 +173,8 @@ function adjusted(a: FunctionAnalysis, lc: Lifecycle): void {
   for (const adj of lc.adjustments) {
     const left = adj.childForFieldName('left') ?? adj.childForFieldName('declarator');
     if (!left) continue;
+    // A cursor walking the buffer is fine once the original was saved elsewhere.
+    if (savedBefore(a, keyOf(a.fn, left), adj.startIndex)) continue;
     const isHandle = r.handleKey !== undefined && keyOf(a.fn, left) === r.handleKey;
     a.report({
       rule: 'adjusted-coherent-pointer',
@@ -184,6 +186,19 @@ function adjusted(a: FunctionAnalysis, lc: Lifecycle): void {
       fix: () => keepOriginal(a, lc, adj, left),
     });
   }
+}
+
+/** Was the value of `key` copied into another name before `pos`? */
+function savedBefore(a: FunctionAnalysis, key: string, pos: number): boolean {
+  for (const n of a.fn.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+    if (n.endIndex > pos) continue;
+    const left = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.childForFieldName('declarator');
+    const right = n.type === 'assignment_expression' ? n.childForFieldName('right') : n.childForFieldName('value');
+    if (!left || !right || (n.type === 'assignment_expression' && n.child(1)?.text !== '=')) continue;
+    const r = stripParens(right);
+    if ((r.type === 'identifier' || r.type === 'field_expression') && keyOf(a.fn, r) === key && keyOf(a.fn, left) !== key) return true;
+  }
+  return false;
 }
 
 /** Keep the allocation in `<name>_raw` (declared beside the original) and align a copy. */

@@ -255,13 +255,14 @@ function compareCount(a: FunctionAnalysis, lc: Lifecycle, call: Node): void {
 function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'failed' | 'released'): void {
   const r = lc.resource;
   if (r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc') return;
+  const handle = r.kind === 'sg' && r.call.api.buffer !== undefined ? r.call.args[r.call.api.buffer] : (r.lhs ?? r.call.node);
   a.report({
     rule: 'unmap-failed-mapping',
     node: call,
     message:
       state === 'failed'
-        ? `${callName(call)}() unmaps ${code(r.lhs ?? r.call.node)} on the path where ${r.call.name}() failed: there is no mapping to release (dma-debug: "device driver tries to free DMA memory it has not allocated")`
-        : `${callName(call)}() unmaps ${code(r.lhs ?? r.call.node)} a second time on this path`,
+        ? `${callName(call)}() unmaps ${code(handle)} on the path where ${r.call.name}() failed: there is no mapping to release (dma-debug: "device driver tries to free DMA memory it has not allocated")`
+        : `${callName(call)}() unmaps ${code(handle)} a second time on this path`,
     related: [{ node: r.call.node, message: 'mapped here' }],
   });
 }
@@ -297,14 +298,29 @@ function doubleMap(a: FunctionAnalysis): void {
       const dev1 = argText(first.resource.call.args, first.resource.call.api.device);
       const dev2 = argText(second.resource.call.args, second.resource.call.api.device);
       if (dev1 !== dev2) continue;
+      if (baseReassigned(a, second.resource.call.args[second.resource.call.api.buffer!], first.resource.call.node.endIndex)) continue;
       a.report({
         rule: 'double-map',
         node: second.resource.call.node,
-        message: `${code(second.resource.call.args[second.resource.call.api.buffer!])} is mapped again while the mapping from line ${first.resource.call.node.startPosition.row + a.fn.lineOffset + 1} is still live: two owners of one buffer, and the cache maintenance of one undoes the other`,
+        message: `${code(second.resource.call.args[second.resource.call.api.buffer!])} is mapped again while its earlier mapping is still live: two owners of one buffer, and the cache maintenance of one undoes the other`,
         related: [{ node: first.resource.call.node, message: 'first mapped here' }],
       });
     }
   }
+}
+
+/** Is the variable an expression starts from assigned after `from` (a new buffer under the same name)? */
+function baseReassigned(a: FunctionAnalysis, expr: Node, from: number): boolean {
+  const base = /^[A-Za-z_]\w*/.exec(expr.text.replace(/^[&*(\s]+/, ''))?.[0];
+  if (!base) return false;
+  for (const n of walk(a.fn.body)) {
+    if (n.startIndex < from) continue;
+    if (n.type === 'assignment_expression' || n.type === 'update_expression') {
+      const target = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.childForFieldName('argument');
+      if (target && stripParens(target).type === 'identifier' && target.text === base) return true;
+    }
+  }
+  return false;
 }
 
 function coherentToStreaming(a: FunctionAnalysis): void {
