@@ -92,7 +92,7 @@ describe('output formats and exit codes', () => {
 		const head = lines.findIndex((l) => l.startsWith('meth.c:25:41: warning: dma_map_single() result'));
 		assert.ok(head >= 0, r.stdout);
 		assert.match(lines[head], /\[unchecked-mapping\]$/);
-		assert.match(lines[head + 1], /^\s+25 \| {16}priv->rx_ring_dmas\[i\] = dma_map_single\(NULL/);
+		assert.match(lines[head + 1], /^\s+25 \| {17}priv->rx_ring_dmas\[i\] = dma_map_single\(NULL/);
 		assert.match(lines[head + 2], /^\s+\| {41}\^~+$/, 'caret under column 41');
 		assert.ok(lines.some((l) => /^\s+meth\.c:25:41: mapped here by dma_map_single\(\)$/.test(l)), 'the path is printed');
 		assert.ok(lines.some((l) => /^meth\.c:25:56: error: .*NULL device.*\[null-device\]$/.test(l)));

@@ -12,7 +12,7 @@ import type { Node } from '../parse';
 import { lookupApi, type ApiEntry } from '../catalog';
 import type { CfgNode } from './cfg';
 import type { DmaCall, FunctionContext } from './function';
-import { addressOf, callArgs, callName, exprKey, isNullLiteral, isZeroLiteral, stripParens, walk } from './syntax';
+import { addressOf, callArgs, callName, exprKey, isFieldKey, isNullLiteral, isZeroLiteral, stripParens, walk } from './syntax';
 
 export type ResourceKind = 'map' | 'sg' | 'sgtable' | 'alloc' | 'pool' | 'pool-alloc';
 export type HandleState = 'unchecked' | 'ok' | 'failed' | 'released' | 'maybe';
@@ -675,7 +675,29 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   }
   // A handle never tested is reported as unchecked; its error paths are not leaks on top of that.
   if (!lc.checked) lc.leaks = [];
+  // A local handle copied into a structure (a ring slot, a request) is owned
+  // there from the copy on: exits after the copy are not leaks of it.
+  if (!isFieldKey(r.key)) {
+    const escapes = [...r.aliasAfter].filter(([k]) => isFieldKey(k) || k.includes('[')).map(([, at]) => at);
+    if (escapes.length) {
+      const first = Math.min(...escapes);
+      lc.leaks = lc.leaks.filter((l) => l.exit.startIndex < first && !l.steps.some((s) => s.node.startIndex < r.call.node.startIndex));
+    }
+  }
+  // A struct field that another function of the file releases: a helper's
+  // caller unwinds it (`foo_alloc_rings()` failing, `foo_free_rings()` after).
+  if (isFieldKey(r.key) && lc.leaks.length && callerCleansUp(ctx, r)) lc.leaks = [];
   return lc;
+}
+
+function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
+  const last = r.key.replace(/\[\d*\]$/, '').split('.').pop() ?? '';
+  if (ctx.facts.probeFunctions.has(ctx.name)) return false;
+  let released = false;
+  let called = false;
+  for (const [name, s] of ctx.facts.summaries) if (name !== ctx.name && s.releases.includes(last)) released = true;
+  for (const [name, callees] of ctx.facts.callees) if (name !== ctx.name && callees.has(ctx.name)) called = true;
+  return released && called;
 }
 
 function push(stack: Frame[], node: number, state: HandleState, err: ErrState, failed: boolean, viaGoto: number, trail?: Trail): void {
@@ -766,7 +788,8 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
   const summary = ctx.facts.summaries.get(name);
   const last = r.key.replace(/\[\]$/, '').split('.').pop() ?? '';
   if (summary) {
-    if (summary.releases.includes(last) && args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
+    // A same-file helper that releases a field of this name, given the object (or what it was reached from).
+    if (summary.releases.includes(last) && args.length > 0) return { match: true, mismatch: false, indirect: true };
     return no;
   }
   if (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name) && args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
@@ -778,10 +801,31 @@ function coversKey(ctx: FunctionContext, r: Resource, arg: Node): boolean {
   const inner = addressOf(arg) ?? arg;
   const k = keyOf(ctx, inner);
   if (!k) return false;
-  for (const key of r.keys) {
-    if (key === k || key.startsWith(`${k}.`) || key.startsWith(`${k}[]`)) return true;
+  const keys = [...r.keys, ...(r.bufferKey ? [r.bufferKey] : []), ...(r.handleKey ? [r.handleKey] : [])];
+  for (const key of keys) {
+    if (key === k || key.startsWith(`${k}.`) || key.startsWith(`${k}[`)) return true;
+    // `udc = platform_get_drvdata(pdev)`: the object was reached from the argument.
+    const base = /^[A-Za-z_]\w*/.exec(key)?.[0];
+    if (base && base !== key && derivedFrom(ctx, base).has(k)) return true;
   }
   return false;
+}
+
+/** Names a local was computed from (`priv = netdev_priv(ndev)` → ndev), transitively. */
+function derivedFrom(ctx: FunctionContext, name: string): Set<string> {
+  const out = new Set<string>();
+  const stack = [name];
+  while (stack.length) {
+    const v = ctx.vars.get(stack.pop()!);
+    if (!v || v.isParam || !v.init) continue;
+    for (const id of v.init.descendantsOfType('identifier')) {
+      if (!out.has(id.text) && ctx.vars.has(id.text)) {
+        out.add(id.text);
+        stack.push(id.text);
+      }
+    }
+  }
+  return out;
 }
 
 function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeEffects {
