@@ -593,6 +593,11 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         push(stack, node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(trail, node, false));
         continue;
       }
+      // A handle whose fate is known: only the consistent edge of a real check is feasible.
+      if (b && state === 'failed' && !b.misuse && b.t !== b.f && (b.t === 'failed' || b.f === 'failed')) {
+        push(stack, node.succ[b.t === 'failed' ? 0 : 1], state, f.err, f.failed, f.viaGoto, trail);
+        continue;
+      }
       if (b && state === 'ok' && r.kind !== 'map') {
         // A NULL test of a pointer known to be valid: only the valid edge is feasible.
         if (b.t === 'ok' && b.f === 'failed') {
@@ -608,7 +613,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
 
     // Releases. Unwinding an array of mappings in a loop releases the earlier
     // elements, not the one whose mapping just failed.
-    if (e.releases.length && !(state === 'failed' && r.key.includes('[]'))) {
+    if (e.releases.length && !(state === 'failed' && r.key.includes('[]') && unwindsInLoop(e.releases[0].node, r.call.node))) {
       for (const call of e.releases) {
         const key = `${call.node.id}|${state}`;
         if (!releaseSeen.has(key)) {
@@ -688,6 +693,16 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // caller unwinds it (`foo_alloc_rings()` failing, `foo_free_rings()` after).
   if (isFieldKey(r.key) && lc.leaks.length && callerCleansUp(ctx, r)) lc.leaks = [];
   return lc;
+}
+
+/** Is `release` inside a loop that does not contain `acquisition` (a `while (--i >= 0)` unwind)? */
+function unwindsInLoop(release: Node, acquisition: Node): boolean {
+  for (let p = release.parent; p; p = p.parent) {
+    if (p.type === 'while_statement' || p.type === 'for_statement' || p.type === 'do_statement') {
+      return !(acquisition.startIndex >= p.startIndex && acquisition.endIndex <= p.endIndex);
+    }
+  }
+  return false;
 }
 
 function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {

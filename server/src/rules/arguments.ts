@@ -214,8 +214,7 @@ function freeInAtomic(a: FunctionAnalysis, call: DmaCall, atomicInfo: () => Atom
 function moveAfterUnlock(a: FunctionAnalysis, call: DmaCall, lock: Node): Fix[] {
   const stmt = call.node.parent;
   if (!stmt || stmt.type !== 'expression_statement') return [];
-  const lockName = callName(lock);
-  const unlockName = lockName.replace('lock', 'unlock').replace('_irqsave', '_irqrestore');
+  const unlockName = unlockFor(callName(lock));
   let sib = stmt.nextNamedSibling;
   const between: Node[] = [];
   const argKeys = call.args.map((x) => x.text.replace(/\s+/g, ''));
@@ -230,12 +229,31 @@ function moveAfterUnlock(a: FunctionAnalysis, call: DmaCall, lock: Node): Fix[] 
     if (s.type !== 'expression_statement' && s.type !== 'comment') return [];
     for (const n of walk(s)) if (argKeys.includes(n.text.replace(/\s+/g, ''))) return [];
   }
-  const indent = /^[ \t]*/.exec(a.fn.source.lineText(stmt.startPosition.row))![0];
+  // The statement's whole lines move, trailing comment included.
+  const first = stmt.startPosition.row;
+  const last = stmt.endPosition.row;
+  if (a.fn.source.lineText(first).slice(0, stmt.startPosition.column).trim()) return [];
+  const lines: string[] = [];
+  for (let row = first; row <= last; row++) lines.push(a.fn.source.lineText(row));
   const edits: TextEdit[] = [
-    { range: { start: { line: stmt.startPosition.row + a.fn.lineOffset, character: 0 }, end: { line: stmt.endPosition.row + 1 + a.fn.lineOffset, character: 0 } }, newText: '' },
-    { range: { start: { line: sib.endPosition.row + 1 + a.fn.lineOffset, character: 0 }, end: { line: sib.endPosition.row + 1 + a.fn.lineOffset, character: 0 } }, newText: `${indent}${stmt.text}\n` },
+    { range: { start: { line: first + a.fn.lineOffset, character: 0 }, end: { line: last + 1 + a.fn.lineOffset, character: 0 } }, newText: '' },
+    { range: { start: { line: sib.endPosition.row + 1 + a.fn.lineOffset, character: 0 }, end: { line: sib.endPosition.row + 1 + a.fn.lineOffset, character: 0 } }, newText: `${lines.join('\n')}\n` },
   ];
   return [{ title: `Move ${call.name}() after ${unlockName}()`, isPreferred: true, edits }];
+}
+
+const UNLOCK_OF: Record<string, string> = {
+  local_irq_save: 'local_irq_restore',
+  local_irq_disable: 'local_irq_enable',
+  local_bh_disable: 'local_bh_enable',
+  preempt_disable: 'preempt_enable',
+  rcu_read_lock: 'rcu_read_unlock',
+  rcu_read_lock_bh: 'rcu_read_unlock_bh',
+};
+
+/** spin_lock_irqsave → spin_unlock_irqrestore, local_irq_save → local_irq_restore, … */
+function unlockFor(lock: string): string {
+  return UNLOCK_OF[lock] ?? lock.replace('_lock', '_unlock').replace(/^(raw_)?(spin|read|write)_lock/, '$1$2_unlock').replace('_irqsave', '_irqrestore').replace(/_nested$/, '');
 }
 
 function deprecated(a: FunctionAnalysis, atomicInfo: () => AtomicInfo): void {

@@ -8,7 +8,8 @@
 import type { Node } from '../parse';
 import { lookupApi } from '../catalog';
 import type { Lifecycle } from '../analysis/lifecycle';
-import { keyOf } from '../analysis/lifecycle';
+import { keyOf, testOf } from '../analysis/lifecycle';
+import type { Fix, TextEdit } from '../types';
 import { callArgs, callName, stripParens, walk } from '../analysis/syntax';
 import { fieldSuffix } from '../analysis/summary';
 import { insertCheckFix, releaseOnErrorFix } from '../fixes/unwind';
@@ -264,7 +265,39 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
         ? `${callName(call)}() unmaps ${code(handle)} on the path where ${r.call.name}() failed: there is no mapping to release (dma-debug: "device driver tries to free DMA memory it has not allocated")`
         : `${callName(call)}() unmaps ${code(handle)} a second time on this path`,
     related: [{ node: r.call.node, message: 'mapped here' }],
+    fix: state === 'failed' ? () => skipFailedUnmap(a, lc, call) : undefined,
   });
+}
+
+/**
+ * The failing check jumps to a label whose first statement unmaps the
+ * handle that just failed: send it to the next label down the ladder.
+ */
+function skipFailedUnmap(a: FunctionAnalysis, lc: Lifecycle, unmap: Node): Fix[] {
+  const stmt = unmap.parent;
+  const labeled = stmt?.parent;
+  if (!stmt || !labeled || labeled.type !== 'labeled_statement') return [];
+  const label = labeled.childForFieldName('label')?.text;
+  let next = labeled.nextNamedSibling;
+  while (next && next.type !== 'labeled_statement') {
+    if (next.type !== 'comment') return []; // more than the unmap under this label
+    next = next.nextNamedSibling;
+  }
+  const nextLabel = next?.childForFieldName('label')?.text;
+  if (!label || !nextLabel) return [];
+  const edits: TextEdit[] = [];
+  for (const check of a.fn.body.descendantsOfType('if_statement')) {
+    const cond = check.childForFieldName('condition');
+    const body = check.childForFieldName('consequence');
+    if (!cond || !body || !/mapping_error|!|== *0/.test(cond.text)) continue;
+    const b = testOf(a.fn, lc.resource, cond.namedChild(0) ?? cond, true);
+    if (!b || b.t !== 'failed') continue;
+    for (const g of body.type === 'goto_statement' ? [body] : body.descendantsOfType('goto_statement')) {
+      const target = g.childForFieldName('label');
+      if (target?.text === label) edits.push(replaceNode(a.fn, target, nextLabel));
+    }
+  }
+  return edits.length ? [{ title: `Jump to ${nextLabel}: the failed mapping has nothing to unmap`, isPreferred: true, edits }] : [];
 }
 
 function afterRelease(a: FunctionAnalysis, lc: Lifecycle): void {
@@ -385,30 +418,50 @@ function cpuWrite(a: FunctionAnalysis, stmt: Node, bufferKey: string): Node | un
 }
 
 function sgLoopCount(a: FunctionAnalysis): void {
-  const maps = a.lifecycles.filter((lc) => lc.resource.kind === 'sg' && lc.resource.key);
+  const maps = a.lifecycles.filter((lc) => (lc.resource.kind === 'sg' && lc.resource.key) || lc.resource.kind === 'sgtable');
   if (!maps.length) return;
+  const norm = (t: string) => t.replace(/\s+/g, '');
   for (const call of a.fn.calls) {
     if (callName(call) !== 'for_each_sg') continue;
     const args = callArgs(call);
     if (args.length < 4) continue;
-    const list = keyOf(a.fn, args[0]);
+    const list = norm(args[0].text);
     const bound = args[2];
-    const lc = maps.find((m) => m.resource.bufferKey === list);
-    if (!lc) continue;
-    const r = lc.resource;
-    const original = r.call.args[r.call.api.nents!];
-    if (!original || original.text.replace(/\s+/g, '') !== bound.text.replace(/\s+/g, '')) continue;
-    // The body must read DMA addresses or lengths, which only the first `count` entries have.
-    const stmt = call.parent;
-    const body = stmt?.nextNamedSibling;
-    const scope = body ? body.text : '';
-    if (!/\bsg_dma_(address|len)\s*\(/.test(scope)) continue;
+    let count: string | undefined;
+    let mapCall: Node | undefined;
+    for (const lc of maps) {
+      const r = lc.resource;
+      const sg = norm(r.call.args[r.call.api.buffer ?? 1]?.text ?? '');
+      if (r.kind === 'sg' && sg === list && norm(r.call.args[r.call.api.nents!]?.text ?? '') === norm(bound.text)) {
+        count = r.lhs!.text;
+        mapCall = r.call.node;
+      } else if (r.kind === 'sgtable' && list === `${sg}->sgl` && norm(bound.text) === `${sg}->orig_nents`) {
+        // After dma_map_sgtable() the mapped count is sgt->nents.
+        count = `${r.call.args[r.call.api.buffer ?? 1].text}->nents`;
+        mapCall = r.call.node;
+      }
+    }
+    if (!count || !mapCall) continue;
+    // The loop must read DMA addresses or lengths, which only the first `count` entries have.
+    if (!/\bsg_dma_(address|len)\s*\(/.test(loopBodyText(call))) continue;
+    const mapped = count;
     a.report({
       rule: 'sg-loop-count',
       node: bound,
-      message: `for_each_sg() walks ${code(bound)} entries, but only the ${code(r.lhs!)} returned by ${r.call.name}() have DMA addresses; entries past it hold stale sg_dma_address()/sg_dma_len()`,
-      related: [{ node: r.call.node, message: `${r.lhs!.text} entries mapped here` }],
-      fix: () => [{ title: `Iterate over ${r.lhs!.text}`, isPreferred: true, edits: [replaceNode(a.fn, bound, r.lhs!.text)] }],
+      message: `for_each_sg() walks ${code(bound)} entries, but only the ${code(mapped)} mapped by ${callName(mapCall)}() have DMA addresses; entries past them hold stale sg_dma_address()/sg_dma_len()`,
+      related: [{ node: mapCall, message: `${mapped} entries mapped here` }],
+      fix: () => [{ title: `Iterate over ${mapped}`, isPreferred: true, edits: [replaceNode(a.fn, bound, mapped)] }],
     });
   }
+}
+
+/** What follows a `for_each_*()` macro: the rest of its statement and the next statement. */
+function loopBodyText(call: Node): string {
+  let stmt: Node | null = call;
+  while (stmt && stmt.type !== 'expression_statement' && stmt.parent && stmt.parent.type !== 'compound_statement') stmt = stmt.parent;
+  if (!stmt) return '';
+  const rest = stmt.text.slice(call.endIndex - stmt.startIndex);
+  let next = stmt.nextNamedSibling;
+  while (next && next.type === 'comment') next = next.nextNamedSibling;
+  return rest + (next ? next.text : '');
 }
