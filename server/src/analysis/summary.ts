@@ -6,7 +6,7 @@
 import type { Node } from '../parse';
 import { lookupApi, type ApiEntry } from '../catalog';
 import type { FunctionSummary } from './file';
-import { callArgs, callName, exprKey, lastName, stripParens, walk } from './syntax';
+import { addressOf, callArgs, callName, exprKey, lastName, stripParens, walk } from './syntax';
 
 const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'pool-free', 'pool-destroy']);
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
@@ -35,6 +35,9 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
         }
       } else if (api.role === 'mapping-error') {
         if (args.some((a) => [...walk(a)].some((x) => x.type === 'identifier' && params.has(x.text)))) summary.checksMapping = true;
+      } else if (api.role === 'map-sgtable' && api.buffer !== undefined && api.direction !== undefined && args[api.buffer] && args[api.direction]) {
+        const table = addressOf(args[api.buffer]) ?? args[api.buffer];
+        if (stripParens(table).type === 'field_expression') summary.fieldMaps.push({ suffix: fieldSuffix(table), direction: args[api.direction].text.replace(/\s+/g, ''), line: n.startPosition.row });
       } else if (ACQUIRE_ROLES.has(api.role)) {
         const parent = stripParens(n).parent;
         if (parent?.type === 'assignment_expression') {

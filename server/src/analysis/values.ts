@@ -94,6 +94,8 @@ export function sizesDiffer(fn: FunctionContext, a: Node, b: Node): boolean {
   const vx = constantValue(x, defines);
   const vy = constantValue(y, defines);
   if (vx !== undefined && vy !== undefined) return vx !== vy;
+  // `alloc_len = PAGE_ALIGN(len)`: one name is a transform of the other, not a copy.
+  if (transformedFrom(fn, x, y) || transformedFrom(fn, y, x)) return true;
   if (PLAIN_NAME.test(x) && PLAIN_NAME.test(y)) return false;
   const c = copies(fn);
   const reach = (from: string) => {
@@ -106,6 +108,23 @@ export function sizesDiffer(fn: FunctionContext, a: Node, b: Node): boolean {
   // A variable assigned from something unknown may hold the other value.
   if ((PLAIN_NAME.test(x) && !isConstantLike(y, defines)) || (PLAIN_NAME.test(y) && !isConstantLike(x, defines))) return false;
   return true;
+}
+
+/** Is every value given to `name` an expression of `other` that is not `other` itself? */
+function transformedFrom(fn: FunctionContext, name: string, other: string): boolean {
+  if (!PLAIN_NAME.test(name) || !PLAIN_NAME.test(other)) return false;
+  const values: Node[] = [];
+  const v = fn.vars.get(name);
+  if (v?.init) values.push(v.init);
+  for (const n of fn.body.descendantsOfType('assignment_expression')) {
+    if (n.childForFieldName('left')?.text === name) values.push(n.childForFieldName('right')!);
+  }
+  if (!values.length) return false;
+  return values.every((val) => {
+    const s = stripParens(val);
+    if (s.type === 'identifier') return false;
+    return s.descendantsOfType('identifier').some((id) => id.text === other);
+  });
 }
 
 export function isConstantLike(t: string, defines?: ReadonlyMap<string, string>): boolean {

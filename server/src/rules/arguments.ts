@@ -108,14 +108,15 @@ function buffers(a: FunctionAnalysis, call: DmaCall): void {
     return;
   }
   const base = baseVariable(s);
-  if (!base) return;
+  if (!base) {
+    fieldOrigin(a, call, arg);
+    return;
+  }
   const v = a.fn.vars.get(base.name);
   if (!v) {
-    if (base.addressTaken || base.arrayLike) {
-      // A file-scope object: static or global storage.
-      if (/^[a-z_][a-z0-9_]*$/.test(base.name) && !/^(?:empty_zero_page)$/.test(base.name) && isFileScopeArrayOrObject(a, base.name)) {
-        a.report({ rule: 'non-dma-memory', node: arg, message: `${call.name}() maps ${code(arg)}, a static or global object; it may sit in the kernel image or share cache lines with other data, so it is not suitable for streaming DMA` });
-      }
+    // A file-scope array or object: static storage in the kernel image.
+    if (isFileScopeArrayOrObject(a, base.name)) {
+      a.report({ rule: 'non-dma-memory', node: arg, message: `${call.name}() maps ${code(arg)}, a static or global object; it sits in the kernel image (or .rodata) and shares cache lines with other data, so it is not suitable for streaming DMA` });
     }
     return;
   }
@@ -144,6 +145,27 @@ function buffers(a: FunctionAnalysis, call: DmaCall): void {
       });
     }
   }
+}
+
+/** `priv->table = kvzalloc(…); dma_map_single(dev, priv->table, …)`: the field's last value came from vmalloc space. */
+function fieldOrigin(a: FunctionAnalysis, call: DmaCall, arg: Node): void {
+  const s = stripParens(arg);
+  if (s.type !== 'field_expression') return;
+  const key = s.text.replace(/\s+/g, '');
+  let origin: Node | undefined;
+  for (const n of a.fn.body.descendantsOfType('assignment_expression')) {
+    if (n.startIndex > call.node.startIndex) break;
+    if (n.childForFieldName('left')?.text.replace(/\s+/g, '') !== key) continue;
+    const v = stripParens(n.childForFieldName('right')!);
+    origin = v.type === 'call_expression' && VMALLOC.test(callName(v)) && !callName(v).includes('ioremap') ? v : undefined;
+  }
+  if (!origin) return;
+  a.report({
+    rule: 'non-dma-memory',
+    node: arg,
+    message: `${call.name}() maps ${code(arg)}, memory from ${callName(origin)}(); it is not physically contiguous (or not in the linear map), so dma_map_single() cannot map it`,
+    related: [{ node: origin, message: `${code(arg)} comes from ${callName(origin)}()` }],
+  });
 }
 
 function baseVariable(n: Node): { name: string; addressTaken: boolean; arrayLike: boolean } | undefined {

@@ -10,7 +10,7 @@ import { lookupApi } from '../catalog';
 import type { Lifecycle } from '../analysis/lifecycle';
 import { keyOf, testOf } from '../analysis/lifecycle';
 import type { Fix, TextEdit } from '../types';
-import { callArgs, callName, stripParens, walk } from '../analysis/syntax';
+import { addressOf, callArgs, callName, stripParens, walk } from '../analysis/syntax';
 import { fieldSuffix } from '../analysis/summary';
 import { insertCheckFix, releaseOnErrorFix } from '../fixes/unwind';
 import { constantValue, sizesDiffer } from '../analysis/values';
@@ -37,9 +37,9 @@ export function checkStreaming(a: FunctionAnalysis): void {
       });
     }
     pairing(a, lc);
-    afterRelease(a, lc);
   }
   crossFunctionDirection(a);
+  usesAfterUnmap(a);
   doubleMap(a);
   coherentToStreaming(a);
   cpuAccess(a);
@@ -128,7 +128,10 @@ function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
   for (const rel of lc.releases) {
     if (rel.indirect || !rel.call.api) continue;
     if (rel.state === 'failed' || rel.state === 'released') {
-      unmapFailed(a, lc, rel.call.node, rel.state);
+      // The same buffer may still be mapped by another, live mapping: the release is its.
+      const at = a.fn.cfgNodeOf(rel.call.node);
+      const other = a.lifecycles.some((o) => o !== lc && o.resource.bufferKey && o.resource.bufferKey === r.bufferKey && at !== undefined && o.heldNodes.has(at));
+      if (!other) unmapFailed(a, lc, rel.call.node, rel.state);
       continue;
     }
     compareDirection(a, lc, rel.call.node, rel.call.api.direction, false);
@@ -141,6 +144,8 @@ function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
     if (api.role === 'sync' && r.kind === 'map' && api.handle !== undefined && call.args[api.handle] && r.keys.has(keyOf(a.fn, call.args[api.handle]))) {
       if (mapDir !== 'DMA_BIDIRECTIONAL') compareDirection(a, lc, call.node, api.direction, true);
       if (api.size !== undefined) compareSize(a, lc, call.node, api.size, true);
+    } else if (api.role === 'sync-sgtable' && r.kind === 'sgtable' && api.buffer !== undefined && call.args[api.buffer] && keyOf(a.fn, call.args[api.buffer]) === r.bufferKey) {
+      if (mapDir !== 'DMA_BIDIRECTIONAL') compareDirection(a, lc, call.node, api.direction, true);
     } else if (api.role === 'sync-sg' && r.kind === 'sg' && api.buffer !== undefined && call.args[api.buffer] && keyOf(a.fn, call.args[api.buffer]) === r.bufferKey) {
       if (mapDir !== 'DMA_BIDIRECTIONAL') compareDirection(a, lc, call.node, api.direction, true);
       compareCount(a, lc, call.node);
@@ -162,11 +167,17 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
     }
   }
   if (!bySuffix.size) return;
-  const mappedHere = new Set(a.lifecycles.filter((lc) => lc.resource.kind === 'map').map((lc) => fieldSuffix(lc.resource.lhs ?? lc.resource.call.node)));
+  const mappedHere = new Set(
+    a.lifecycles
+      .filter((lc) => lc.resource.kind === 'map' || lc.resource.kind === 'sgtable')
+      .map((lc) => fieldSuffix(lc.resource.kind === 'sgtable' ? (addressOf(lc.resource.call.args[1]) ?? lc.resource.call.args[1]) : (lc.resource.lhs ?? lc.resource.call.node))),
+  );
   for (const call of a.fn.dmaCalls) {
     const api = call.api;
-    if ((api.role !== 'unmap' && api.role !== 'sync') || api.handle === undefined || api.direction === undefined || local.has(call.node.id)) continue;
-    const handle = call.args[api.handle];
+    const table = api.role === 'unmap-sgtable' || api.role === 'sync-sgtable';
+    const pos = table ? api.buffer : api.handle;
+    if ((api.role !== 'unmap' && api.role !== 'sync' && !table) || pos === undefined || api.direction === undefined || local.has(call.node.id)) continue;
+    const handle = table && call.args[pos] ? (addressOf(call.args[pos]) ?? call.args[pos]) : call.args[pos];
     const dir = call.args[api.direction];
     if (!handle || !dir || stripParens(handle).type !== 'field_expression') continue;
     const suffix = fieldSuffix(handle);
@@ -176,11 +187,11 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
     const mapDir = [...dirs][0];
     const relDir = dir.text.replace(/\s+/g, '');
     if (!DIRECTION_CONSTANT.test(mapDir) || !DIRECTION_CONSTANT.test(relDir) || mapDir === relDir) continue;
-    if (api.role === 'sync' && mapDir === 'DMA_BIDIRECTIONAL') continue;
+    if ((api.role === 'sync' || api.role === 'sync-sgtable') && mapDir === 'DMA_BIDIRECTIONAL') continue;
     a.report({
       rule: 'direction-mismatch',
       node: dir,
-      message: `${call.name}() uses ${relDir} but ${code(handle)} is mapped ${mapDir} in this file; ${api.role === 'sync' ? 'the cache maintenance is done for the wrong direction' : 'dma-debug reports "DMA-API: device driver frees DMA memory with different direction"'}`,
+      message: `${call.name}() uses ${relDir} but ${code(handle)} is mapped ${mapDir} in this file; ${api.role.startsWith('sync') ? 'the cache maintenance is done for the wrong direction' : 'dma-debug reports "DMA-API: device driver frees DMA memory with different direction"'}`,
       fix: () => [{ title: `Use ${mapDir}`, isPreferred: true, edits: [replaceNode(a.fn, dir, mapDir)] }],
     });
   }
@@ -300,42 +311,98 @@ function skipFailedUnmap(a: FunctionAnalysis, lc: Lifecycle, unmap: Node): Fix[]
   return edits.length ? [{ title: `Jump to ${nextLabel}: the failed mapping has nothing to unmap`, isPreferred: true, edits }] : [];
 }
 
-function afterRelease(a: FunctionAnalysis, lc: Lifecycle): void {
-  const r = lc.resource;
-  if (r.kind !== 'map' && r.kind !== 'sg') return;
-  for (const u of lc.usesAfterRelease) {
-    let call: Node | null = u.node.parent;
-    while (call && call.type !== 'call_expression') call = call.parent;
-    if (!call) continue;
-    const name = callName(call);
-    const api = lookupApi(name);
-    const isDeviceUse = (api && (api.role === 'sync' || api.role === 'sync-sg' || api.role === 'unmap' || api.role === 'unmap-sg')) || DEVICE_WRITE.test(name) || /^cpu_to_le(32|64)$/.test(name);
-    if (!isDeviceUse) continue;
-    if (api && (api.role === 'unmap' || api.role === 'unmap-sg')) continue; // a second unmap is unmap-failed-mapping
-    a.report({
-      rule: 'use-after-unmap',
-      node: call,
-      message: `${name}() uses ${code(r.lhs ?? r.call.node)} after it was unmapped: the address may already belong to another mapping`,
-      steps: u.steps,
-    });
+/**
+ * use-after-unmap: after dma_unmap_*() of a handle, a sync of it or a write
+ * of it to the device (writel(), a descriptor through cpu_to_le*()) on a
+ * path where the handle was not given a new mapping.
+ */
+function usesAfterUnmap(a: FunctionAnalysis): void {
+  for (const unmap of a.fn.dmaCalls) {
+    const api = unmap.api;
+    if (api.role !== 'unmap' && api.role !== 'unmap-sg') continue;
+    const pos = api.role === 'unmap' ? api.handle : api.buffer;
+    const handle = pos !== undefined ? unmap.args[pos] : undefined;
+    const start = a.fn.cfgNodeOf(unmap.node);
+    if (!handle || start === undefined) continue;
+    const key = keyOf(a.fn, handle);
+    const seen = new Set<number>([start]);
+    const queue = [...a.fn.cfg.nodes[start].succ];
+    while (queue.length) {
+      const id = queue.shift()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const node = a.fn.cfg.nodes[id];
+      if (node.ast && node.kind !== 'label' && node.kind !== 'goto') {
+        if (assignsKey(a, node.ast, key)) continue;
+        const use = deviceUse(a, node.ast, key, api.role === 'unmap-sg');
+        if (use === 'unmap') break; // a second unmap: unmap-failed-mapping's business
+        if (use) {
+          a.report({
+            rule: 'use-after-unmap',
+            node: use,
+            message: `${callName(use)}() uses ${code(handle)} after ${unmap.name}() released it: the address may already belong to another mapping, and the device reads or writes memory it no longer owns`,
+            related: [{ node: unmap.node, message: `unmapped here by ${unmap.name}()` }],
+          });
+          break;
+        }
+      }
+      queue.push(...node.succ);
+    }
   }
 }
 
+function assignsKey(a: FunctionAnalysis, ast: Node, key: string): boolean {
+  for (const n of walk(ast)) {
+    if (n.type !== 'assignment_expression') continue;
+    const left = n.childForFieldName('left');
+    if (left && keyOf(a.fn, left) === key) return true;
+  }
+  return false;
+}
+
+/** The call in `ast` that hands the handle to the device again, if any. */
+function deviceUse(a: FunctionAnalysis, ast: Node, key: string, sg: boolean): Node | 'unmap' | undefined {
+  for (const n of walk(ast)) {
+    if (n.type !== 'call_expression') continue;
+    const name = callName(n);
+    const api = lookupApi(name);
+    const args = callArgs(n);
+    if (api && (api.role === 'sync' || api.role === 'sync-sg' || api.role === 'unmap' || api.role === 'unmap-sg')) {
+      const pos = api.role === 'sync' || api.role === 'unmap' ? api.handle : api.buffer;
+      if (pos !== undefined && args[pos] && keyOf(a.fn, args[pos]) === key && (api.role.endsWith('-sg') === sg)) return api.role.startsWith('unmap') ? 'unmap' : n;
+      continue;
+    }
+    if (sg) continue;
+    if (DEVICE_WRITE.test(name) || /^cpu_to_le(32|64)$/.test(name)) {
+      if (args.some((arg) => walk(arg).some((x) => (x.type === 'identifier' || x.type === 'field_expression') && keyOf(a.fn, x) === key))) return n;
+    }
+  }
+  return undefined;
+}
+
+/** What a mapping maps: the buffer, or for dma_map_page() the page and offset. */
+function mappedObject(a: FunctionAnalysis, lc: Lifecycle): string | undefined {
+  const r = lc.resource;
+  if (r.bufferKey) return r.bufferKey;
+  if (/^dma_map_page(_attrs)?$/.test(r.call.name) && r.call.args[1] && r.call.args[2]) return `${keyOf(a.fn, r.call.args[1])}@${r.call.args[2].text.replace(/\s+/g, '')}`;
+  return undefined;
+}
+
 function doubleMap(a: FunctionAnalysis): void {
-  const maps = a.lifecycles.filter((lc) => (lc.resource.kind === 'map' || lc.resource.kind === 'sg') && lc.resource.bufferKey);
+  const maps = a.lifecycles.filter((lc) => (lc.resource.kind === 'map' || lc.resource.kind === 'sg') && mappedObject(a, lc));
   for (const first of maps) {
     for (const second of maps) {
       if (first === second || second.resource.call.node.id === first.resource.call.node.id) continue;
-      if (second.resource.bufferKey !== first.resource.bufferKey) continue;
+      if (mappedObject(a, second) !== mappedObject(a, first)) continue;
       if (!first.heldNodes.has(second.resource.cfgNode)) continue;
       const dev1 = argText(first.resource.call.args, first.resource.call.api.device);
       const dev2 = argText(second.resource.call.args, second.resource.call.api.device);
       if (dev1 !== dev2) continue;
-      if (baseReassigned(a, second.resource.call.args[second.resource.call.api.buffer!], first.resource.call.node.endIndex)) continue;
+      if (baseReassigned(a, second.resource.call.args[second.resource.call.api.buffer ?? 1], first.resource.call.node.endIndex)) continue;
       a.report({
         rule: 'double-map',
         node: second.resource.call.node,
-        message: `${code(second.resource.call.args[second.resource.call.api.buffer!])} is mapped again while its earlier mapping is still live: two owners of one buffer, and the cache maintenance of one undoes the other`,
+        message: `${code(second.resource.call.args[second.resource.call.api.buffer ?? 1])} is mapped again while its earlier mapping is still live: two owners of one buffer, and the cache maintenance of one undoes the other`,
         related: [{ node: first.resource.call.node, message: 'first mapped here' }],
       });
     }
@@ -357,21 +424,26 @@ function baseReassigned(a: FunctionAnalysis, expr: Node, from: number): boolean 
 }
 
 function coherentToStreaming(a: FunctionAnalysis): void {
-  const coherentKeys = new Map<string, Node>();
-  for (const lc of a.lifecycles) if (lc.resource.kind === 'alloc' && lc.resource.key) coherentKeys.set(lc.resource.key, lc.resource.call.node);
+  const allocs = a.lifecycles.filter((lc) => lc.resource.kind === 'alloc' && lc.resource.key && /^dmam?_alloc_(coherent|attrs|wc)$/.test(lc.resource.call.name));
+  if (!allocs.length) return;
   for (const lc of a.lifecycles) {
     const r = lc.resource;
     if (r.kind !== 'map' || r.call.api.buffer === undefined) continue;
     const buf = r.call.args[r.call.api.buffer];
     if (!buf) continue;
-    const k = keyOf(a.fn, buf);
-    const local = coherentKeys.get(k);
-    if (!local) continue;
+    // The buffer itself, or a pointer into it (`&ring[i]`, `ring + off`).
+    let base: Node | null = addressOf(buf) ?? stripParens(buf);
+    while (base && (base.type === 'subscript_expression' || base.type === 'binary_expression')) base = stripParens(base.childForFieldName(base.type === 'binary_expression' ? 'left' : 'argument')!);
+    if (!base) continue;
+    const k = keyOf(a.fn, base);
+    // Still the coherent buffer on the path that reaches the map.
+    const alloc = allocs.find((x) => x.resource.keys.has(k) && x.heldNodes.has(r.cfgNode));
+    if (!alloc) continue;
     a.report({
       rule: 'coherent-to-streaming',
       node: buf,
-      message: `${r.call.name}() maps ${code(buf)}, which comes from a coherent allocation: it already has a DMA address, and a streaming map of it is undefined (it may not be in the linear map)`,
-      related: [{ node: local, message: 'allocated coherent here' }],
+      message: `${r.call.name}() maps ${code(buf)}, which is memory from ${alloc.resource.call.name}(): it already has a DMA address, and a streaming map of it is undefined (it may not be in the linear map)`,
+      related: [{ node: alloc.resource.call.node, message: 'allocated coherent here' }],
     });
   }
 }
@@ -402,12 +474,15 @@ function cpuAccess(a: FunctionAnalysis): void {
 function cpuWrite(a: FunctionAnalysis, stmt: Node, bufferKey: string): Node | undefined {
   for (const n of walk(stmt)) {
     if (n.type === 'call_expression' && /^(memset|memcpy|memmove|strcpy|strscpy|sprintf|snprintf)$/.test(callName(n))) {
-      const dst = callArgs(n)[0];
+      // The destination is the buffer, or an offset into it (`rx + len - 4`).
+      let dst: Node | null | undefined = callArgs(n)[0];
+      while (dst && stripParens(dst).type === 'binary_expression') dst = stripParens(dst).childForFieldName('left');
       if (dst && keyOf(a.fn, dst) === bufferKey) return n;
     }
     if (n.type === 'assignment_expression') {
+      // `buf[i] = …`, `*buf = …`, and through a mapped struct pointer `st->done = …`.
       let left = n.childForFieldName('left');
-      while (left && (left.type === 'subscript_expression' || left.type === 'pointer_expression')) {
+      while (left && (left.type === 'subscript_expression' || left.type === 'pointer_expression' || (left.type === 'field_expression' && left.child(1)?.text === '->'))) {
         const inner = left.childForFieldName('argument');
         if (inner && keyOf(a.fn, inner) === bufferKey) return n;
         left = inner;
