@@ -41,6 +41,8 @@ export interface FunctionContext {
   /** The parsed text (node rows index its lines). */
   source: LineIndex;
   returnKind: ReturnKind;
+  /** The declared return type as written (`int`, `netdev_tx_t`, …). */
+  returnType: string;
   vars: Map<string, VarInfo>;
   errorVar?: string;
   /** One indentation step as the function writes it (`\t`, 4 or 8 spaces). */
@@ -89,6 +91,7 @@ export function buildFunctionContext(fn: Node, source: LineIndex, lineOffset: nu
     lineOffset,
     source,
     returnKind,
+    returnType: fn.childForFieldName('type')?.text ?? '',
     vars,
     indentUnit: detectIndentUnit(body),
     cfg,

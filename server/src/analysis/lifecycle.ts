@@ -297,7 +297,8 @@ function isHandle(ctx: FunctionContext, r: Resource, n: Node): boolean {
     const right = s.childForFieldName('right');
     if (right && stripParens(right).id === r.call.node.id) return true;
   }
-  if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression' && s.type !== 'pointer_expression') return false;
+  // `sg_dma_address(sg)` is an lvalue macro: it names the handle like a field does.
+  if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression' && s.type !== 'pointer_expression' && s.type !== 'call_expression') return false;
   return isKey(ctx, r, s);
 }
 
@@ -509,6 +510,75 @@ interface Frame {
   failed: boolean;
   viaGoto: number;
   trail?: Trail;
+  /** `key=edge` entries of the pure conditions decided on this path (a few, most recent last). */
+  decisions: string;
+}
+
+const MAX_DECISIONS = 4;
+
+/** A condition with no side effects, by its text; '' when it may change state (assignments, ++, --). */
+function decisionKey(cond: Node): string {
+  for (const n of walk(cond)) if (n.type === 'assignment_expression' || n.type === 'update_expression') return '';
+  return cond.text.replace(/\s+/g, '');
+}
+
+function decided(decisions: string, key: string): number | undefined {
+  for (const entry of decisions.split('\u0001')) {
+    const at = entry.lastIndexOf('=');
+    if (at > 0 && entry.slice(0, at) === key) return Number(entry.slice(at + 1));
+  }
+  return undefined;
+}
+
+function remember(decisions: string, key: string, edge: number): string {
+  const entries = decisions ? decisions.split('\u0001') : [];
+  entries.push(`${key}=${edge}`);
+  return entries.slice(-MAX_DECISIONS).join('\u0001');
+}
+
+const assignedCache = new WeakMap<Node, string[]>();
+
+/** Names a statement assigns (`ret = …`, `i++`, `p->x = …` assigns `p->x`). */
+function assignedNames(ast: Node): string[] {
+  let names = assignedCache.get(ast);
+  if (!names) {
+    names = [];
+    for (const n of walk(ast)) {
+      const target = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.type === 'update_expression' ? n.childForFieldName('argument') : null;
+      if (target) names.push(target.text.replace(/\s+/g, ''));
+    }
+    assignedCache.set(ast, names);
+  }
+  return names;
+}
+
+function forgetAssigned(decisions: string, names: string[]): string {
+  if (!names.length) return decisions;
+  return decisions
+    .split('\u0001')
+    .filter((entry) => !names.some((n) => new RegExp(`(^|[^\\w])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(entry.slice(0, entry.lastIndexOf('=')))))
+    .join('\u0001');
+}
+
+/** The branches the acquisition itself sits in: `if (c) p = alloc();` decided c. */
+function enclosingDecisions(call: Node): string {
+  let decisions = '';
+  const chain: { cond: Node; edge: number }[] = [];
+  for (let n: Node | null = call; n && n.parent; n = n.parent) {
+    const p: Node = n.parent;
+    if (p.type === 'if_statement') {
+      const cond = p.childForFieldName('condition');
+      if (!cond || cond.id === n.id) continue;
+      const inner = cond.type === 'parenthesized_expression' && cond.namedChildCount === 1 ? cond.namedChild(0)! : cond;
+      if (p.childForFieldName('consequence')?.id === n.id) chain.push({ cond: inner, edge: 0 });
+      else if (p.childForFieldName('alternative')?.id === n.id) chain.push({ cond: inner, edge: 1 });
+    }
+  }
+  for (const { cond, edge } of chain.reverse()) {
+    const key = decisionKey(cond);
+    if (key) decisions = remember(decisions, key, edge);
+  }
+  return decisions;
 }
 
 interface NodeEffects {
@@ -545,6 +615,10 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   const start: Trail = { step: acqStep };
   const stack: Frame[] = [];
   const startNode = ctx.cfg.nodes[r.cfgNode];
+  // Branch decisions on this path, so a condition tested twice takes the same edge both times.
+  let curDecisions = enclosingDecisions(r.call.node);
+  const pushF = (node: number, state: HandleState, err: ErrState, failed: boolean, viaGoto: number, trail?: Trail, decisions = curDecisions) =>
+    stack.push({ node, state, err, failed, viaGoto, trail, decisions });
 
   // The acquisition statement itself: its own condition may already test it.
   const first = eff(r.cfgNode);
@@ -553,23 +627,26 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     if (b) {
       lc.checked = true;
       if (b.misuse) lc.misuses.push(b.misuse);
-      stack.push({ node: startNode.succ[0], state: b.t, err: 'unknown', failed: b.t === 'failed', viaGoto: -1, trail: branchTrail(start, startNode, true) });
-      stack.push({ node: startNode.succ[1], state: b.f, err: 'unknown', failed: b.f === 'failed', viaGoto: -1, trail: branchTrail(start, startNode, false) });
+      pushF(startNode.succ[0], b.t, 'unknown', b.t === 'failed', -1, branchTrail(start, startNode, true));
+      pushF(startNode.succ[1], b.f, 'unknown', b.f === 'failed', -1, branchTrail(start, startNode, false));
     } else {
-      for (let i = 0; i < startNode.succ.length; i++) stack.push({ node: startNode.succ[i], state: 'unchecked', err: 'unknown', failed: false, viaGoto: -1, trail: start });
+      for (let i = 0; i < startNode.succ.length; i++) pushF(startNode.succ[i], 'unchecked', 'unknown', false, -1, start);
     }
   } else if (startNode.kind === 'return') {
     lc.returned = lc.returned || mentionsKeys(ctx, r, startNode.ast!);
   } else {
     const err = first.err ?? 'unknown';
-    for (const s of startNode.succ) stack.push({ node: s, state: 'unchecked', err, failed: false, viaGoto: -1, trail: start });
+    for (const s of startNode.succ) pushF(s, 'unchecked', err, false, -1, start);
   }
 
   let visits = 0;
   while (stack.length) {
     const f = stack.pop()!;
     if (++visits > MAX_VISITS) break;
-    const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.viaGoto}`;
+    // A decision no longer holds once a name it reads is assigned.
+    curDecisions = f.decisions && ctx.cfg.nodes[f.node].ast ? forgetAssigned(f.decisions, assignedNames(ctx.cfg.nodes[f.node].ast!)) : f.decisions;
+    f.decisions = curDecisions;
+    const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.viaGoto}|${f.decisions}`;
     if (seen.has(k)) continue;
     seen.add(k);
     const node = ctx.cfg.nodes[f.node];
@@ -589,23 +666,23 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
           lc.misuses.push(b.misuse);
         }
         const err = errTest(ctx, node.ast);
-        push(stack, node.succ[0], b.t, err?.t ?? f.err, f.failed || b.t === 'failed', f.viaGoto, branchTrail(trail, node, true));
-        push(stack, node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(trail, node, false));
+        pushF(node.succ[0], b.t, err?.t ?? f.err, f.failed || b.t === 'failed', f.viaGoto, branchTrail(trail, node, true));
+        pushF(node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(trail, node, false));
         continue;
       }
       // A handle whose fate is known: only the consistent edge of a real check is feasible.
       if (b && state === 'failed' && !b.misuse && b.t !== b.f && (b.t === 'failed' || b.f === 'failed')) {
-        push(stack, node.succ[b.t === 'failed' ? 0 : 1], state, f.err, f.failed, f.viaGoto, trail);
+        pushF(node.succ[b.t === 'failed' ? 0 : 1], state, f.err, f.failed, f.viaGoto, trail);
         continue;
       }
       if (b && state === 'ok' && r.kind !== 'map') {
         // A NULL test of a pointer known to be valid: only the valid edge is feasible.
         if (b.t === 'ok' && b.f === 'failed') {
-          push(stack, node.succ[0], state, f.err, f.failed, f.viaGoto, trail);
+          pushF(node.succ[0], state, f.err, f.failed, f.viaGoto, trail);
           continue;
         }
         if (b.f === 'ok' && b.t === 'failed') {
-          push(stack, node.succ[1], state, f.err, f.failed, f.viaGoto, trail);
+          pushF(node.succ[1], state, f.err, f.failed, f.viaGoto, trail);
           continue;
         }
       }
@@ -661,22 +738,26 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         continue;
       }
       case 'goto':
-        push(stack, node.succ[0], state, err, f.failed, node.id, { step: { node: node.ast!, message: `jumps to ${node.label}` }, prev: trail });
+        pushF(node.succ[0], state, err, f.failed, node.id, { step: { node: node.ast!, message: `jumps to ${node.label}` }, prev: trail });
         continue;
       case 'cond': {
         if (!node.ast) break;
         const et = errTest(ctx, node.ast);
         const fe = failureEdge(ctx, node.ast);
+        const key = node.loop ? '' : decisionKey(node.ast);
+        const earlier = key ? decided(f.decisions, key) : undefined;
         for (let i = 0; i < node.succ.length; i++) {
+          if (earlier !== undefined && earlier !== i) continue;
           const eState = et ? (i === 0 ? et.t : et.f) : err;
-          push(stack, node.succ[i], state, eState, f.failed || (fe === i && !node.loop), f.viaGoto, fe === i ? branchTrail(trail, node, i === 0) : trail);
+          const decisions = key && earlier === undefined ? remember(f.decisions, key, i) : f.decisions;
+          pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop), f.viaGoto, fe === i ? branchTrail(trail, node, i === 0) : trail, decisions);
         }
         continue;
       }
       default:
         break;
     }
-    for (const s of node.succ) push(stack, s, state, err, f.failed, f.viaGoto, trail);
+    for (const s of node.succ) pushF(s, state, err, f.failed, f.viaGoto, trail);
   }
   // A handle never tested is reported as unchecked; its error paths are not leaks on top of that.
   if (!lc.checked) lc.leaks = [];
@@ -713,10 +794,6 @@ function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
   for (const [name, s] of ctx.facts.summaries) if (name !== ctx.name && s.releases.includes(last)) released = true;
   for (const [name, callees] of ctx.facts.callees) if (name !== ctx.name && callees.has(ctx.name)) called = true;
   return released && called;
-}
-
-function push(stack: Frame[], node: number, state: HandleState, err: ErrState, failed: boolean, viaGoto: number, trail?: Trail): void {
-  stack.push({ node, state, err, failed, viaGoto, trail });
 }
 
 function branchTrail(prev: Trail | undefined, node: CfgNode, taken: boolean): Trail {

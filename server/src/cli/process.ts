@@ -66,6 +66,8 @@ export function processFile(analyzer: FileAnalyzer, job: FileJob, keepSource = f
         const findings = filterOnly(result.findings, only);
         const { text: next, applied } = applyFixes(current, findings);
         if (!applied.length || next === current) break;
+        // Another round only for fixes that could not be merged with the first ones, never to re-apply one.
+        if (round > 0 && applied.every((f) => fixed.some((x) => x.rule === f.rule && x.title === f.fixes!.find((y) => y.isPreferred)!.title))) break;
         for (const f of applied) fixed.push({ rule: f.rule, line: f.range.start.line + 1, title: f.fixes!.find((x) => x.isPreferred)!.title });
         current = next;
         result = analyzer.analyze(current, options);

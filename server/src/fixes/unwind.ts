@@ -179,6 +179,9 @@ export function releaseStatement(r: Resource): string | undefined {
   }
 }
 
+/** Where statements can be added after a statement: blocks, case bodies, `#if` branches. */
+const BLOCKS = new Set(['compound_statement', 'case_statement', 'labeled_statement', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef']);
+
 /** The statement a check goes after: past a run of declarations, so no declaration follows code. */
 function insertionPoint(stmt: Node): Node {
   let s = stmt;
@@ -282,7 +285,7 @@ export function exitFrom(fn: FunctionContext, lifecycles: Lifecycle[], at: Node,
   }
   const prevLabel = prevGoto ? ladder.get(prevGoto.childForFieldName('label')?.text ?? '') : undefined;
   const assign = fn.errorVar && fn.errorVar !== code ? [`${fn.errorVar} = ${code};`] : [];
-  const direct = (): string => (fn.returnKind === 'pointer' ? 'return NULL;' : fn.returnKind === 'void' ? 'return;' : `return ${code};`);
+  const direct = (): string => (fn.returnKind === 'pointer' ? 'return NULL;' : fn.returnKind === 'void' ? 'return;' : fn.returnType === 'netdev_tx_t' ? 'return NETDEV_TX_OK;' : `return ${code};`);
   const heldIds = new Set(heldHere.map((lc) => lc.resource.id));
   // The next error check jumps to the label that unwinds what is held here,
   // including what the catalogue does not know (regions, clocks, IRQs), as
@@ -296,6 +299,9 @@ export function exitFrom(fn: FunctionContext, lifecycles: Lifecycle[], at: Node,
     if (releasesHeld && onlyHeld && !acquiredBetween) return { lines: [...assign, `goto ${label.name};`], extra: [], ok: true };
   }
   if (!heldHere.length) {
+    // ndo_start_xmit drops the packet and reports it handled.
+    const skb = fn.returnType === 'netdev_tx_t' ? [...fn.vars.values()].find((v) => v.isParam && v.isPointer && /struct\s+sk_buff$/.test(v.type)) : undefined;
+    if (fn.returnType === 'netdev_tx_t' && !next) return { lines: [...(skb ? [`dev_kfree_skb_any(${skb.name});`] : []), 'return NETDEV_TX_OK;'], extra: [], ok: true };
     if (prevLabel && prevLabel.releases.size === 0) return { lines: [...assign, `goto ${prevLabel.name};`], extra: [], ok: true };
     if (prevLabel) {
       // The earlier label releases DMA resources not held here: find one that releases none.
@@ -443,7 +449,7 @@ export function insertCheckFix(fn: FunctionContext, lifecycles: Lifecycle[], lc:
   const r = lc.resource;
   if (r.use !== 'stored' || !r.lhs) return [];
   const stmt = statementOf(r.call.node);
-  if (!stmt || !stmt.parent || (stmt.parent.type !== 'compound_statement' && stmt.parent.type !== 'case_statement' && stmt.parent.type !== 'labeled_statement')) return [];
+  if (!stmt || !stmt.parent || !BLOCKS.has(stmt.parent.type)) return [];
   const handle = r.lhs.text;
   let cond: string;
   if (r.kind === 'map') {
@@ -517,7 +523,7 @@ export function releaseOnErrorFix(fn: FunctionContext, lifecycles: Lifecycle[], 
     if (joined) return [{ title, isPreferred: true, edits: joined }];
   }
   const indent = indentOf(fn, exit);
-  if (parent && (parent.type === 'compound_statement' || parent.type === 'case_statement' || parent.type === 'labeled_statement')) {
+  if (parent && BLOCKS.has(parent.type)) {
     const at = { line: exit.startPosition.row + fn.lineOffset, character: 0 };
     return [{ title, isPreferred: true, edits: [{ range: { start: at, end: at }, newText: `${indent}${release}\n` }] }];
   }
