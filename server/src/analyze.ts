@@ -19,7 +19,7 @@ import { checkStreaming } from './rules/streaming';
 import { checkCoherent } from './rules/coherent';
 import { checkMasks } from './rules/masks';
 import { ruleInfo } from './rules/registry';
-import { applySuppressions } from './suppress';
+import { applySuppressions, findSuppressions } from './suppress';
 import type { AnalysisResult, AnalyzeOptions, Finding, Position } from './types';
 import type { Node } from './parse';
 import { copyTree } from './tree';
@@ -341,13 +341,28 @@ function finalize(findings: Finding[], lines: LineIndex, options: AnalyzeOptions
   const sev = options.severities ?? {};
   const out: Finding[] = [];
   const seen = new Set<string>();
-  for (const f of applySuppressions(findings, lines)) {
+  const suppressions = findSuppressions(lines);
+  for (const f of applySuppressions(findings, lines, suppressions)) {
     const setting = sev[f.rule];
     if (setting === 'off') continue;
     const k = `${f.rule}:${f.range.start.line}:${f.range.start.character}:${f.range.end.line}:${f.range.end.character}`;
     if (seen.has(k)) continue;
     seen.add(k);
     out.push(setting ? { ...f, severity: setting } : f);
+  }
+  if (options.reportUnusedSuppressions) {
+    for (const s of suppressions) {
+      if (s.used) continue;
+      const text = lines.lineText(s.line);
+      const at = Math.max(0, text.indexOf('dma-check:'));
+      out.push({
+        rule: 'unused-suppression',
+        severity: 'information',
+        range: { start: { line: s.line, character: at }, end: { line: s.line, character: text.length } },
+        message: `this dma-check suppression (${s.rules === 'all' ? 'all rules' : s.rules.join(', ')}) suppresses nothing`,
+        related: [],
+      });
+    }
   }
   out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
   return out;

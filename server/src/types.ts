@@ -50,6 +50,8 @@ export interface AnalyzeOptions {
   severities?: Record<string, SeveritySetting>;
   /** Extra same-file or project wrapper functions treated as DMA API calls. */
   wrappers?: Record<string, string>;
+  /** Report `dma-check: ignore` comments that suppress nothing (rule `unused-suppression`). */
+  reportUnusedSuppressions?: boolean;
 }
 
 export interface AnalysisResult {

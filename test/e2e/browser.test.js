@@ -38,8 +38,8 @@ const SNIPPET_PREFIX = 'dma-map-single';
 /** The line after which the snippet is typed: unique in the fixture. */
 const SNIPPET_AFTER = 'FOO_TX_RING_ADDR';
 
-const WAIT = { timeout: 30_000 };
-const STEP = { timeout: 90_000 };
+const WAIT = { timeout: 60_000 };
+const STEP = { timeout: 180_000 };
 
 /** The text VS Code inserts for a snippet at default tab stops, typed on a line indented with `indent` (tabs). */
 function snippetExpansion(prefix, indent) {
@@ -51,7 +51,7 @@ function snippetExpansion(prefix, indent) {
     .join('\n');
 }
 
-async function pollFile(file, predicate, what, timeoutMs = 20_000) {
+async function pollFile(file, predicate, what, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   let text;
   for (;;) {
@@ -150,7 +150,7 @@ describe('browser: fixing a DMA bug in the VS Code workbench (code-server + chro
 
   step('the workbench opens on the workspace folder', async () => {
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
   });
 
   step('drv.c opens from the explorer', async () => {

@@ -137,13 +137,13 @@ async function startCodeServer(opts = {}) {
   });
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (exited) throw new Error(`code-server exited early (${JSON.stringify(exited)}); log:\n${readTail(logPath)}`);
     if ((await httpStatus(`${url}/healthz`)) === 200) break;
     if (Date.now() > deadline) {
       killGroup(child.pid);
-      throw new Error(`code-server did not answer /healthz within 60 s; log:\n${readTail(logPath)}`);
+      throw new Error(`code-server did not answer /healthz within 120 s; log:\n${readTail(logPath)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

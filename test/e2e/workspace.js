@@ -12,6 +12,7 @@ const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 
 /** workspace file name -> fixture path relative to test/fixtures */
 const FILES = {
+  'startup.c': 'gfp-zero/pos-probe-dmam.c',
   'unchecked.c': 'unchecked-mapping/pos-one-earlier-ret.c',
   'ring.h': 'unchecked-mapping/pos-one-earlier-ret.c',
   'gfp.c': 'gfp-zero/pos-probe-dmam.c',

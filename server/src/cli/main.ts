@@ -9,7 +9,11 @@ import * as os from 'os';
 import { Worker, isMainThread, parentPort } from 'worker_threads';
 import { FileAnalyzer, isRuleId, RULES } from '../index';
 import type { SeveritySetting } from '../types';
-import { collectFiles, decode } from './files';
+import * as fs from 'fs';
+import * as path from 'path';
+import { collectFiles, decode, errText } from './files';
+import { ConfigResolver, isIgnored } from './config';
+import { changedLines, type ChangedLines } from './diff';
 import { processFile, type FileJob, type FileOutcome } from './process';
 import { formatGcc, formatJson, formatSarif, formatText, summaryLine } from './format';
 
@@ -26,6 +30,12 @@ Options:
   --rule ID=LEVEL       set a rule's severity: off, hint, info, warning, error
   --only ID[,ID...]     report only these rules
   --stdin-filename PATH read the source from standard input, report it as PATH
+  --diff FILE           report only findings on lines a unified diff adds or
+                        changes (FILE '-' reads the diff from standard input);
+                        the files it names are checked unless PATHs are given
+  --report-unused-suppressions
+                        report dma-check: ignore comments that suppress nothing
+  --no-config           do not read .dma-check.json / package.json "dmaCheck"
   --jobs N              worker threads (default: the number of CPUs, at most 8)
   --list-rules          print the rules and exit
   -q, --quiet           no summary line
@@ -43,6 +53,9 @@ interface Options {
   jobs: number;
   quiet: boolean;
   paths: string[];
+  diff?: string;
+  reportUnused: boolean;
+  config: boolean;
 }
 
 class UsageError extends Error {}
@@ -50,7 +63,7 @@ class UsageError extends Error {}
 const LEVELS: Record<string, SeveritySetting> = { off: 'off', hint: 'hint', info: 'information', information: 'information', warning: 'warning', error: 'error' };
 
 function parseArgs(argv: string[]): Options | 'help' | 'version' | 'list' {
-  const o: Options = { format: 'text', fix: false, severities: {}, jobs: Math.min(8, Math.max(1, os.availableParallelism?.() ?? os.cpus().length)), quiet: false, paths: [] };
+  const o: Options = { format: 'text', fix: false, severities: {}, jobs: Math.min(8, Math.max(1, os.availableParallelism?.() ?? os.cpus().length)), quiet: false, paths: [], reportUnused: false, config: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -103,6 +116,15 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' | 'list' {
         o.jobs = n;
         break;
       }
+      case '--diff':
+        o.diff = value();
+        break;
+      case '--report-unused-suppressions':
+        o.reportUnused = true;
+        break;
+      case '--no-config':
+        o.config = false;
+        break;
       case '-q':
       case '--quiet':
         o.quiet = true;
@@ -112,7 +134,8 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' | 'list' {
         o.paths.push(arg);
     }
   }
-  if (!o.paths.length && o.stdinFilename === undefined) throw new UsageError('no PATH given');
+  if (!o.paths.length && o.stdinFilename === undefined && o.diff === undefined) throw new UsageError('no PATH given');
+  if (o.diff === '-' && o.stdinFilename !== undefined) throw new UsageError('--diff - and --stdin-filename both read standard input');
   return o;
 }
 
@@ -198,16 +221,41 @@ export async function main(argv: string[]): Promise<number> {
   const errors: string[] = [];
   const withFixes = opts.format === 'sarif';
   const jobs: FileJob[] = [];
+  const configs = new ConfigResolver();
+  const settingsFor = (file: string) => {
+    const cfg = opts.config ? configs.forFile(file) : undefined;
+    return { cfg, severities: { ...(cfg?.rules ?? {}), ...opts.severities }, wrappers: cfg?.wrappers };
+  };
+  let changed: ChangedLines | undefined;
+  if (opts.diff !== undefined) {
+    let diffText: string;
+    try {
+      diffText = opts.diff === '-' ? await readStdin() : fs.readFileSync(opts.diff, 'utf8');
+    } catch (e) {
+      process.stderr.write(`dma-check: ${opts.diff}: ${errText(e)}\n`);
+      return 2;
+    }
+    changed = changedLines(diffText);
+    if (!opts.paths.length) opts.paths = [...changed.keys()].filter((f) => /\.[ch]$/.test(f) && fs.existsSync(f));
+  }
   if (opts.stdinFilename !== undefined) {
     const text = await readStdin();
-    jobs.push({ path: opts.stdinFilename, displayPath: opts.stdinFilename, text, severities: opts.severities, withFixes, fix: false, only: opts.only });
+    const s = settingsFor(opts.stdinFilename);
+    jobs.push({ path: opts.stdinFilename, displayPath: opts.stdinFilename, text, severities: s.severities, wrappers: s.wrappers, withFixes, fix: false, only: opts.only, reportUnused: opts.reportUnused });
   }
+  const named = new Set(opts.paths.map((p) => path.resolve(p)));
   const files = collectFiles(opts.paths, (m) => {
     errors.push(m);
     ioError = true;
   });
-  for (const f of files) jobs.push({ path: f, severities: opts.severities, withFixes, fix: opts.fix, only: opts.only });
+  for (const f of files) {
+    const s = settingsFor(f);
+    if (!named.has(path.resolve(f)) && isIgnored(s.cfg, f)) continue;
+    jobs.push({ path: f, severities: s.severities, wrappers: s.wrappers, withFixes, fix: opts.fix, only: opts.only, reportUnused: opts.reportUnused });
+  }
+  for (const m of configs.errors) errors.push(`bad configuration: ${m}`);
   for (const m of errors) process.stderr.write(`dma-check: ${m}\n`);
+  if (configs.errors.length) ioError = true;
 
   const outcomes: FileOutcome[] = [];
   const tty = !!process.stderr.isTTY && jobs.length > 20 && !opts.quiet;
@@ -230,6 +278,12 @@ export async function main(argv: string[]): Promise<number> {
     }
   });
   if (tty) process.stderr.write('\r\u001b[K');
+  if (changed) {
+    for (const o of outcomes) {
+      const lines = changed.get(path.relative(process.cwd(), path.resolve(o.path)).split(path.sep).join('/')) ?? changed.get(o.path);
+      o.findings = lines ? o.findings.filter((f) => lines.has(f.range.start.line + 1)) : [];
+    }
+  }
   const order = new Map(jobs.map((j, i) => [j.displayPath ?? j.path, i]));
   outcomes.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
 

@@ -13,6 +13,7 @@ export interface FileJob {
   withFixes: boolean;
   fix: boolean;
   only?: string[];
+  reportUnused?: boolean;
 }
 
 export interface FileOutcome {
@@ -50,12 +51,12 @@ export function processFile(analyzer: FileAnalyzer, job: FileJob, keepSource = f
     encoding = r.file.encoding;
     if (encoding === 'latin1') out.notes.push(`${out.path}: not valid UTF-8; read as Latin-1 (columns count bytes)`);
   }
-  if (!mayUseDma(text, Object.keys(job.wrappers ?? {}))) {
+  if (!mayUseDma(text, Object.keys(job.wrappers ?? {})) && !(job.reportUnused && text.includes('dma-check:'))) {
     out.millis = Date.now() - started;
     return out;
   }
   const only = job.only ? new Set(job.only) : undefined;
-  const options: AnalyzeOptions = { path: out.path, severities: job.severities, wrappers: job.wrappers, withFixes: job.withFixes || job.fix };
+  const options: AnalyzeOptions = { path: out.path, severities: job.severities, wrappers: job.wrappers, withFixes: job.withFixes || job.fix, reportUnusedSuppressions: job.reportUnused };
   try {
     let result = analyzer.analyze(text, options);
     for (const f of result.failures) out.notes.push(`${out.path}: internal error in ${f.functionName}(): ${f.error} (the rest of the file was analysed)`);

@@ -19,7 +19,9 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CParser, FileAnalyzer } from '../index';
 import { mergePreferredFixes } from '../fixes/apply';
-import type { Finding, SeveritySetting } from '../types';
+import type { AnalyzeOptions, Finding, SeveritySetting } from '../types';
+import { ConfigResolver, isIgnored } from '../cli/config';
+import { RULES } from '../rules/registry';
 import { docUrl } from '../docs';
 import { hoverAt } from './hover';
 import { completionAt } from './completion';
@@ -43,13 +45,26 @@ export function startServer(connection: Connection): void {
 
   const log = (m: string) => connection.console.log(m);
 
-  const makeAnalyzer = async (): Promise<FileAnalyzer> => new FileAnalyzer(await CParser.get());
+  // The parser is loaded during initialize, so a document is registered the
+  // moment it opens and no change that follows can find it missing.
+  let parser: CParser | undefined;
+  // .dma-check.json files, read only inside the workspace folders.
+  let workspaceRoots: string[] = [];
+  let configs = new ConfigResolver();
 
-  connection.onInitialize((params: InitializeParams) => {
+  connection.onInitialize(async (params: InitializeParams) => {
+    try {
+      parser = await CParser.get();
+    } catch (e) {
+      log(`could not load the C parser: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const init = (params.initializationOptions ?? {}) as { rules?: Record<string, SeveritySetting>; debounceMs?: number };
     if (init.rules) severities = normalizeSeverities(init.rules);
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) debounceMs = init.debounceMs;
     configurationPull = !!params.capabilities.workspace?.configuration;
+    workspaceRoots = (params.workspaceFolders ?? []).map((f) => uriPath(f.uri)).filter(Boolean);
+    if (!workspaceRoots.length && params.rootUri) workspaceRoots = [uriPath(params.rootUri)];
+    configs = new ConfigResolver(workspaceRoots);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -80,10 +95,11 @@ export function startServer(connection: Connection): void {
     const settings = (change.settings as { dma?: { rules?: Record<string, SeveritySetting> } } | null)?.dma;
     if (settings?.rules) severities = normalizeSeverities(settings.rules);
     else await pullConfiguration();
+    configs = new ConfigResolver(workspaceRoots);
     for (const s of docs.values()) schedule(s, 0);
   });
 
-  connection.onDidOpenTextDocument(async (p) => {
+  connection.onDidOpenTextDocument((p) => {
     const doc = TextDocument.create(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text);
     const existing = docs.get(doc.uri);
     if (existing) {
@@ -91,14 +107,11 @@ export function startServer(connection: Connection): void {
       schedule(existing, 0);
       return;
     }
-    const state: DocState = { doc, analyzer: await makeAnalyzer(), findings: [], analyzedVersion: -1 };
-    // The document may have changed or closed while the parser was loading.
-    const current = docs.get(doc.uri);
-    if (current) {
-      state.analyzer.dispose();
-      schedule(current, 0);
+    if (!parser) {
+      log(`${doc.uri}: not analysed, the C parser is not available`);
       return;
     }
+    const state: DocState = { doc, analyzer: new FileAnalyzer(parser), findings: [], analyzedVersion: -1 };
     docs.set(doc.uri, state);
     schedule(state, 0);
   });
@@ -131,6 +144,15 @@ export function startServer(connection: Connection): void {
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
   });
 
+  /** Editor settings override the project's .dma-check.json, which applies only inside the workspace. */
+  function optionsFor(uri: string): AnalyzeOptions {
+    const file = uriPath(uri);
+    const inWorkspace = uri.startsWith('file:') && workspaceRoots.some((r) => file.startsWith(r.endsWith('/') ? r : `${r}/`));
+    const cfg = inWorkspace ? configs.forFile(file) : undefined;
+    if (cfg && isIgnored(cfg, file)) return { path: file, severities: Object.fromEntries(RULES.map((r) => [r.id, 'off' as const])) };
+    return { path: file, severities: { ...(cfg?.rules ?? {}), ...severities }, wrappers: cfg?.wrappers };
+  }
+
   function schedule(state: DocState, delay: number): void {
     clearTimeout(state.timer);
     state.timer = setTimeout(() => publish(state), delay);
@@ -142,7 +164,7 @@ export function startServer(connection: Connection): void {
     const busy = doc.lineCount > BUSY_NOTICE_LINES;
     if (busy) void connection.sendNotification('dma/status', { uri: doc.uri, busy: true });
     try {
-      const result = state.analyzer.analyze(doc.getText(), { path: uriPath(doc.uri), severities });
+      const result = state.analyzer.analyze(doc.getText(), optionsFor(doc.uri));
       for (const f of result.failures) log(`${doc.uri}: analysis of ${f.functionName}() failed: ${f.error}`);
       state.findings = result.findings;
       state.analyzedVersion = doc.version;
@@ -162,7 +184,7 @@ export function startServer(connection: Connection): void {
     const only = p.context.only;
     const wantsFixAll = !only || only.some((k) => 'source.fixAll.dma'.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll);
     const wantsQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k === CodeActionKind.QuickFix);
-    const result = state.analyzer.analyze(text, { path: uriPath(doc.uri), severities, withFixes: true });
+    const result = state.analyzer.analyze(text, { ...optionsFor(doc.uri), withFixes: true });
     const actions: CodeAction[] = [];
     if (wantsQuickFix) {
       for (const f of result.findings) {

@@ -51,6 +51,8 @@ async function typeOnNewLine(name, after, typed) {
 }
 
 suite('Snippets', () => {
+  suiteSetup(() => h.ready());
+
   const snippets = loadSnippets();
   const byPrefix = Object.fromEntries(Object.values(snippets).map((s) => [s.prefix, s]));
 
@@ -85,6 +87,8 @@ suite('Snippets', () => {
 });
 
 suite('Completion inside DMA calls (server)', () => {
+  suiteSetup(() => h.ready());
+
   test('the direction argument of dma_map_single() offers the DMA directions, not DMA_NONE', async () => {
     const { uri, pos } = await typeOnNewLine('snippet-map.c', 'return 0;', 'dma_map_single(dev, priv->stats, 64, DMA_');
     // The server's items say what they are; word-based suggestions do not.

@@ -23,6 +23,8 @@ function assertDocLink(d, rule) {
 }
 
 suite('Diagnostics', () => {
+  suiteSetup(() => h.ready());
+
   test('a .c file (language c): unchecked-mapping on the whole dma_map_single() call, a warning with a doc link', async () => {
     const { doc, uri } = await h.open('unchecked.c');
     assert.strictEqual(doc.languageId, 'c');

@@ -15,7 +15,15 @@ const path = require('path');
 const vscode = require('vscode');
 const { goldenPath, fixturePath } = require('../workspace');
 
-const TIMEOUT_MS = 30_000;
+const TIMEOUT_MS = 60_000;
+const EXTENSION_ID = 'dma-api-assistant.dma-api-assistant';
+
+/** Activates the extension; resolves once its language client has started (its providers are registered). */
+async function ready() {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not installed`);
+  await ext.activate();
+}
 
 function workspaceDir() {
   const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
@@ -226,6 +234,8 @@ function firstDifference(actual, expected) {
 
 module.exports = {
   TIMEOUT_MS,
+  EXTENSION_ID,
+  ready,
   workspaceDir,
   workspaceUri,
   open,

@@ -21,6 +21,8 @@ async function hoverAt(uri, position) {
 }
 
 suite('Hover', () => {
+  suiteSetup(() => h.ready());
+
   test('on dma_map_single: its signature, the dma_mapping_error() contract and the finding under the cursor', async () => {
     const { doc, uri } = await h.open('hover.c');
     await h.waitForDiagnostics(uri, (l) => l.length === 1, 'the unchecked-mapping warning');

@@ -13,8 +13,11 @@ function run() {
   // mocha 12 is an ES module: require() gives its namespace.
   const M = require('mocha');
   const Mocha = M.default || M;
-  const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000, slow: 5_000 });
-  for (const f of fs.readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort()) {
+  const mocha = new Mocha({ ui: 'tdd', reporter: 'spec', color: false, timeout: 120_000, slow: 5_000 });
+  // startup.test.js first: it needs to be the first to open a C file.
+  const files = fs.readdirSync(__dirname).filter((n) => n.endsWith('.test.js')).sort();
+  files.sort((a, b) => (b === 'startup.test.js') - (a === 'startup.test.js'));
+  for (const f of files) {
     mocha.addFile(path.join(__dirname, f));
   }
   return new Promise((resolve, reject) => {

@@ -50,6 +50,8 @@ async function applyPreferredFixes(name, rule) {
 }
 
 suite('Quick fixes', () => {
+  suiteSetup(() => h.ready());
+
   test('unchecked-mapping: the preferred fix inserts the dma_mapping_error() check and unwinds to the existing label (= golden)', async () => {
     const { doc, titles } = await applyPreferredFixes('quickfix-unchecked.c', 'unchecked-mapping');
     assert.deepStrictEqual(titles, ['Check priv->stats_dma with dma_mapping_error()']);
@@ -90,6 +92,8 @@ suite('Quick fixes', () => {
 });
 
 suite('Fix all (source.fixAll.dma)', () => {
+  suiteSetup(() => h.ready());
+
   test('is offered for the kinds source.fixAll.dma and source.fixAll and applies every preferred fix (= golden)', async () => {
     const { doc, uri } = await h.open('fixall.c');
     const expected = h.expectations(doc.getText());

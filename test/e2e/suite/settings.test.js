@@ -13,6 +13,8 @@ const SETTING = 'dma.rules.unchecked-mapping';
 const isRule = (d) => h.codeOf(d) === 'unchecked-mapping';
 
 suite('Settings', () => {
+  suiteSetup(() => h.ready());
+
   teardown(async () => {
     await h.setSetting(SETTING, undefined);
   });
