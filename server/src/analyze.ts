@@ -292,7 +292,7 @@ function factsSignature(f: FileFacts): string {
     [...f.removeFunctions].sort().join(','),
     [...f.globals].sort().join(','),
     [...f.defines].map(([k, v]) => `${k}=${v}`).join(','),
-    [...f.summaries.values()].map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.suffix}/${m.direction}`).join('+')}`).sort().join(';'),
+    [...f.summaries.values()].map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}`).sort().join(';'),
   ];
   return parts.join('|');
 }
@@ -312,8 +312,10 @@ function shift(f: Finding, lines: number): Finding {
 /** leak-at-remove: a probe stores an allocation that nothing reachable from remove releases. */
 function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], _lines: LineIndex): Finding[] {
   if (!facts.probeFunctions.size || !facts.removeFunctions.size) return [];
+  // Released from remove, or anywhere else in the file (ndo_stop, a kref release, a devm action):
+  // the buffer's lifetime is managed by code this file shows.
   const released = new Set<string>();
-  for (const fn of reachableFrom(facts.removeFunctions, facts.callees)) for (const r of facts.summaries.get(fn)?.releases ?? []) released.add(r);
+  for (const s of facts.summaries.values()) if (!facts.probeFunctions.has(s.name)) for (const r of s.releases) released.add(r);
   const out: Finding[] = [];
   const probeSide = reachableFrom(facts.probeFunctions, facts.callees);
   for (const fn of probeSide) {
@@ -323,7 +325,7 @@ function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], _lines: Lin
     for (const al of s.allocates) {
       if (al.managed || released.has(al.field)) continue;
       const api = lookupApi(al.api);
-      if (!api || (api.role !== 'alloc' && api.role !== 'pool-create' && api.role !== 'map' && api.role !== 'map-sg')) continue;
+      if (!api || (api.role !== 'alloc' && api.role !== 'pool-create')) continue;
       const line = al.line + seg.startLine;
       out.push({
         rule: 'leak-at-remove',

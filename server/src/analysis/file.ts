@@ -16,8 +16,8 @@ export interface FunctionSummary {
   releases: string[];
   /** Struct fields it stores an allocation into: last name → allocation call name. */
   allocates: { field: string; api: string; managed: boolean; line: number; character: number; endCharacter: number }[];
-  /** Streaming maps stored in struct fields: the key without its base (`.rx[].dma`) and the direction text. */
-  fieldMaps: { suffix: string; direction: string; line: number }[];
+  /** Streaming maps stored in struct fields: the field key (`priv.rx[].dma`) and the direction text. */
+  fieldMaps: { key: string; direction: string; line: number }[];
 }
 
 export interface FileFacts {

@@ -94,6 +94,8 @@ const RELEASE_HELPER = /(free|release|cleanup|clean_up|unmap|destroy|teardown|de
 /** Accessors that only record or read a handle (`dma_unmap_addr_set`, `…_get`). */
 const NOT_A_RELEASE = /(_set|_get|_addr|_len|_state|_count)$|^dma_unmap_(addr|len)/;
 const CPU_FREES = new Set(['kfree', 'kvfree', 'vfree', 'kfree_sensitive', 'free_pages', 'free_page', '__free_pages', 'devm_kfree', 'kmem_cache_free']);
+/** Logging a handle's value is not a use of the memory. */
+const PRINTS = /^(?:printk|pr_\w+|dev_(?:err|warn|info|dbg|notice|vdbg|err_ratelimited|dbg_ratelimited)|netdev_\w+|netif_\w+|trace_\w+|seq_printf|dma_debug\w*)$/;
 const TRANSPARENT = new Set(['unlikely', 'likely', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE']);
 
 export function kindOf(api: ApiEntry): ResourceKind | undefined {
@@ -497,7 +499,8 @@ export function isErrorReturn(ctx: FunctionContext, ret: Node, err: ErrState, fa
   if (v.type === 'number_literal') return false;
   if (v.type === 'identifier' && v.text === ctx.errorVar) return err === 'neg' || (err === 'unknown' && (failed || viaGoto));
   if (v.type === 'identifier' && (v.text === 'false' || v.text === 'IRQ_NONE')) return failed;
-  return failed;
+  // Another variable (`return count;`): not known to be an error.
+  return false;
 }
 
 // ---------------------------------------------------------------------------
@@ -770,9 +773,16 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       lc.leaks = lc.leaks.filter((l) => l.exit.startIndex < first && !l.steps.some((s) => s.node.startIndex < r.call.node.startIndex));
     }
   }
-  // A struct field that another function of the file releases: a helper's
-  // caller unwinds it (`foo_alloc_rings()` failing, `foo_free_rings()` after).
-  if (isFieldKey(r.key) && lc.leaks.length && callerCleansUp(ctx, r)) lc.leaks = [];
+  // A handle stored in a structure that this function never releases itself
+  // may be unwound by its caller: `foo_alloc_rings()` fails, the caller runs
+  // `foo_free_rings()`, which frees every non-NULL ring. Allocations are
+  // left to the caller when another function of the file releases the field,
+  // or when this function unwinds nothing on any error path; streaming
+  // mappings only when a same-file caller and releaser exist.
+  if (isFieldKey(r.key) && lc.leaks.length && !lc.releases.length) {
+    const alloc = r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc';
+    if (alloc ? releasedElsewhere(ctx, r) || !releasesOnErrorPaths(ctx) : callerCleansUp(ctx, r)) lc.leaks = [];
+  }
   return lc;
 }
 
@@ -786,14 +796,52 @@ function unwindsInLoop(release: Node, acquisition: Node): boolean {
   return false;
 }
 
-function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
+const releasesCache = new WeakMap<FunctionContext, boolean>();
+
+/** Does the function release any DMA resource (or call a release helper) after a label or in an error branch? */
+function releasesOnErrorPaths(ctx: FunctionContext): boolean {
+  let v = releasesCache.get(ctx);
+  if (v === undefined) {
+    v = false;
+    for (const call of ctx.calls) {
+      const name = callName(call);
+      const api = lookupApi(name);
+      const isRelease = api ? ['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'pool-free', 'pool-destroy'].includes(api.role) : ctx.facts.summaries.get(name)?.releases.length || (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name));
+      if (!isRelease) continue;
+      if (inErrorBlock(call)) {
+        v = true;
+        break;
+      }
+    }
+    releasesCache.set(ctx, v);
+  }
+  return v;
+}
+
+/** After a label of the function, or inside an `if` body that leaves by return/goto. */
+function inErrorBlock(n: Node): boolean {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'labeled_statement') return true;
+    if (p.type === 'compound_statement' && p.parent?.type === 'if_statement' && /\b(return|goto)\b/.test(p.text)) return true;
+    if (p.type === 'function_definition') break;
+  }
+  for (let s = n.parent; s && s.type !== 'function_definition'; s = s.parent) {
+    for (let prev = s.previousNamedSibling; prev; prev = prev.previousNamedSibling) if (prev.type === 'labeled_statement') return true;
+  }
+  return false;
+}
+
+function releasedElsewhere(ctx: FunctionContext, r: Resource): boolean {
   const last = r.key.replace(/\[\d*\]$/, '').split('.').pop() ?? '';
+  for (const [name, s] of ctx.facts.summaries) if (name !== ctx.name && s.releases.includes(last)) return true;
+  return false;
+}
+
+function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
   if (ctx.facts.probeFunctions.has(ctx.name)) return false;
-  let released = false;
   let called = false;
-  for (const [name, s] of ctx.facts.summaries) if (name !== ctx.name && s.releases.includes(last)) released = true;
   for (const [name, callees] of ctx.facts.callees) if (name !== ctx.name && callees.has(ctx.name)) called = true;
-  return released && called;
+  return called && releasedElsewhere(ctx, r);
 }
 
 function branchTrail(prev: Trail | undefined, node: CfgNode, taken: boolean): Trail {
@@ -940,10 +988,13 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
         for (const a of args) excluded.add(a.id);
         continue;
       }
-      if (/mapping_error/.test(name) || ctx.facts.checkHelpers.has(name)) for (const a of args) excluded.add(a.id);
+      if (/mapping_error/.test(name) || ctx.facts.checkHelpers.has(name) || PRINTS.test(name)) for (const a of args) excluded.add(a.id);
       if (name === 'sizeof') for (const a of args) excluded.add(a.id);
     } else if (n.type === 'sizeof_expression') {
       excluded.add(n.id);
+    } else if (n.type === 'update_expression') {
+      const target = n.childForFieldName('argument');
+      if (target && r.key && basesOf(r).has(target.text.replace(/\s+/g, ''))) e.reassigns = true;
     } else if (n.type === 'assignment_expression' || n.type === 'init_declarator') {
       const left = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.childForFieldName('declarator');
       const right = n.type === 'assignment_expression' ? n.childForFieldName('right') : n.childForFieldName('value');
@@ -953,6 +1004,11 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
       if (right && stripParens(right).id === r.call.node.id) {
         e.acquires = false;
         excluded.add(left.id);
+        continue;
+      }
+      // The object or index the handle is reached through changes: a different handle from here on.
+      if (leftKey && r.key && leftKey !== r.key && basesOf(r).has(leftKey)) {
+        e.reassigns = true;
         continue;
       }
       if (leftKey && (r.keys.has(leftKey) || leftKey === r.handleKey)) {
@@ -984,6 +1040,22 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
   }
   e.err = errAssignment(ctx, ast);
   return e;
+}
+
+const basesCache = new WeakMap<Resource, Set<string>>();
+
+/** The variables a field or element handle is reached through: `rx_bi` for `rx_bi->dma`, `i` for `ring[i].dma`. */
+function basesOf(r: Resource): Set<string> {
+  let out = basesCache.get(r);
+  if (!out) {
+    out = new Set();
+    const lhs = r.lhs;
+    if (lhs && lhs.type !== 'identifier') {
+      for (const id of lhs.descendantsOfType('identifier')) out.add(id.text);
+    }
+    basesCache.set(r, out);
+  }
+  return out;
 }
 
 function isHandleCopy(ctx: FunctionContext, r: Resource, n: Node): boolean {

@@ -37,13 +37,13 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
         if (args.some((a) => [...walk(a)].some((x) => x.type === 'identifier' && params.has(x.text)))) summary.checksMapping = true;
       } else if (api.role === 'map-sgtable' && api.buffer !== undefined && api.direction !== undefined && args[api.buffer] && args[api.direction]) {
         const table = addressOf(args[api.buffer]) ?? args[api.buffer];
-        if (stripParens(table).type === 'field_expression') summary.fieldMaps.push({ suffix: fieldSuffix(table), direction: args[api.direction].text.replace(/\s+/g, ''), line: n.startPosition.row });
+        if (stripParens(table).type === 'field_expression') summary.fieldMaps.push({ key: fieldKey(table), direction: args[api.direction].text.replace(/\s+/g, ''), line: n.startPosition.row });
       } else if (ACQUIRE_ROLES.has(api.role)) {
         const parent = stripParens(n).parent;
         if (parent?.type === 'assignment_expression') {
           const left = parent.childForFieldName('left');
           if (left && left.type === 'field_expression' && api.role === 'map' && api.direction !== undefined && args[api.direction]) {
-            summary.fieldMaps.push({ suffix: fieldSuffix(left), direction: args[api.direction].text.replace(/\s+/g, ''), line: n.startPosition.row });
+            summary.fieldMaps.push({ key: fieldKey(left), direction: args[api.direction].text.replace(/\s+/g, ''), line: n.startPosition.row });
           }
           if (left && (left.type === 'field_expression' || left.type === 'subscript_expression')) {
             summary.allocates.push({
@@ -79,9 +79,9 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
   return summary;
 }
 
-/** `priv->rx[i].dma` → `.rx[].dma`: the field path without the variable that reaches it. */
-export function fieldSuffix(node: Node): string {
-  return exprKey(node).replace(/->/g, '.').replace(/^[A-Za-z_]\w*/, '');
+/** `priv->rx[i].dma` → `priv.rx[].dma`: a field handle as any function of the file spells it. */
+export function fieldKey(node: Node): string {
+  return exprKey(node).replace(/->/g, '.');
 }
 
 function parameterNames(fn: Node): Set<string> {

@@ -90,6 +90,9 @@ export function sizesDiffer(fn: FunctionContext, a: Node, b: Node): boolean {
   const y = norm(stripParens(b).text);
   if (x === y) return false;
   if (/dma_unmap_len|dma_unmap_addr/.test(x + y)) return false;
+  // `sizeof(*p)` and `sizeof(struct foo)` may well be the same size.
+  const sizeofShape = (t: string) => t.replace(/sizeof\((?:[^()]|\([^()]*\))*\)/g, 'sizeof()');
+  if (sizeofShape(x) === sizeofShape(y)) return false;
   const defines = fn.facts.defines;
   const vx = constantValue(x, defines);
   const vy = constantValue(y, defines);

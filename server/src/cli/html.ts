@@ -534,7 +534,7 @@ function renderCard(e: FileEntry, f: Finding, k: number, source: string | undefi
   const sev = f.severity;
   const c = `c${(k - 1) % 6}`;
   const steps = f.related.length
-    ? `<ol class="path">${f.related
+    ? `<ol class="steps">${f.related
         .map((s, j) => `<li><a class="step ${c}" href="#f${k}s${j + 1}">${j + 1}</a> <a class="loc" href="#L${s.range.start.line + 1}">line ${s.range.start.line + 1}</a> ${msgHtml(s.message)}</li>`)
         .join('')}</ol>`
     : '';
@@ -641,7 +641,7 @@ nav.filenav{display:flex;justify-content:space-between;gap:1em;font-size:12px;fo
 .card:target{box-shadow:0 0 0 2px #fc0}
 .card .h{font-size:13px}.card .k{color:var(--muted)}.card .rid{margin-left:.3em}
 .card .msg{margin:.3em 0}
-ol.path{list-style:none;margin:.2em 0;padding:0;font-size:13px}ol.path li{margin:.15em 0}
+ol.steps{list-style:none;margin:.2em 0;padding:0;font-size:13px}ol.steps li{margin:.15em 0}
 .fix summary{cursor:pointer;font-size:13px;color:#060;font-weight:bold}
 div.diff{font-family:var(--mono);font-size:12.5px;line-height:1.4;background:#fff;border:1px solid #ddd;padding:.4em 0;overflow-x:auto;tab-size:8;-moz-tab-size:8;margin:.3em 0}
 div.diff div{white-space:pre;padding:0 .6em;min-height:1.4em;min-width:max-content}
@@ -838,5 +838,6 @@ const INDEX_JS = String.raw`(function () {
   var restored = load();
   if (restored) { compute(); render(); sec.scrollIntoView(); } else { compute(); render(); }
   void document.body.offsetHeight;
-  document.documentElement.setAttribute('data-ready', '1');
+  // The value: milliseconds from navigation start (for bench/report-size.js).
+  document.documentElement.setAttribute('data-ready', String(Math.round(performance.now())));
 })();`;

@@ -169,10 +169,13 @@ function managedReleasedElsewhere(a: FunctionAnalysis): void {
 
 function adjusted(a: FunctionAnalysis, lc: Lifecycle): void {
   const r = lc.resource;
-  if (r.kind !== 'alloc' && r.kind !== 'pool-alloc') return;
+  if ((r.kind !== 'alloc' && r.kind !== 'pool-alloc') || r.managed) return;
   for (const adj of lc.adjustments) {
     const left = adj.childForFieldName('left') ?? adj.childForFieldName('declarator');
     if (!left) continue;
+    // Only the name the allocation was stored in (or its handle); copies are cursors.
+    const leftKey = keyOf(a.fn, left);
+    if (leftKey !== r.key && leftKey !== r.handleKey) continue;
     // A cursor walking the buffer is fine once the original was saved elsewhere.
     if (savedBefore(a, keyOf(a.fn, left), adj.startIndex)) continue;
     const isHandle = r.handleKey !== undefined && keyOf(a.fn, left) === r.handleKey;

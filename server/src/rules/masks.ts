@@ -17,6 +17,9 @@ export function checkMasks(a: FunctionAnalysis): void {
   for (const call of masks) {
     const usage = resultUsage(a, call.node);
     if (usage === 'checked') continue;
+    // A mask held in a variable is one accepted before (restoring it, or a parent's): it cannot fail.
+    const mask = call.args[call.api.mask ?? 1];
+    if (!mask || !/^(DMA_BIT_MASK\s*\(\s*\d+\s*\)|0x[0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|[A-Z][A-Z0-9_]*)$/.test(mask.text.trim())) continue;
     if (call.name === 'dma_set_coherent_mask' || call.name === 'pci_set_consistent_dma_mask') {
       if (coveredByEarlierMask(a, call, masks)) continue;
     }
@@ -44,18 +47,25 @@ function resultUsage(a: FunctionAnalysis, call: Node): 'checked' | 'discarded' |
     if (!target) return 'checked';
     const name = target.text;
     if (insideCondition(p)) return 'checked';
-    // Read before being overwritten?
-    const after = [...walk(a.fn.body)].filter((x) => x.type === 'identifier' && x.text === name && x.startIndex > p.endIndex);
+    // Read before it is overwritten on the straight-line path (a write in a
+    // branch, like the other arm of an if/else, does not end the search)?
+    const stmt = enclosingBlockStatement(p);
+    const after = walk(a.fn.body).filter((x) => x.type === 'identifier' && x.text === name && x.startIndex > p.endIndex);
     for (const use of after) {
-      const parent = use.parent;
-      if (parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === use.id) {
-        return 'unused';
-      }
-      return 'checked';
+      const isWrite = use.parent?.type === 'assignment_expression' && use.parent.childForFieldName('left')?.id === use.id;
+      if (!isWrite) return 'checked';
+      if (stmt && enclosingBlockStatement(use.parent!)?.parent?.id === stmt.parent?.id) return 'unused';
     }
     return 'unused';
   }
   return 'checked';
+}
+
+/** The statement directly inside a block that contains `n`. */
+function enclosingBlockStatement(n: Node): Node | undefined {
+  let cur: Node | null = n;
+  while (cur && cur.parent && cur.parent.type !== 'compound_statement') cur = cur.parent;
+  return cur ?? undefined;
 }
 
 function insideCondition(node: Node): boolean {

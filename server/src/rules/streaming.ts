@@ -11,7 +11,7 @@ import type { Lifecycle } from '../analysis/lifecycle';
 import { keyOf, testOf } from '../analysis/lifecycle';
 import type { Fix, TextEdit } from '../types';
 import { addressOf, callArgs, callName, stripParens, walk } from '../analysis/syntax';
-import { fieldSuffix } from '../analysis/summary';
+import { fieldKey } from '../analysis/summary';
 import { insertCheckFix, releaseOnErrorFix } from '../fixes/unwind';
 import { constantValue, sizesDiffer } from '../analysis/values';
 import { replaceNode } from '../fixes/edits';
@@ -91,6 +91,8 @@ function misuse(a: FunctionAnalysis, lc: Lifecycle): void {
   const dev = r.call.api.device !== undefined ? r.call.args[r.call.api.device]?.text : undefined;
   for (const m of lc.misuses) {
     if (m.kind === 'less-than-zero' || DMA_OPS_DIRS.test(a.fn.path)) continue;
+    // The test of a fresh mapping comes right after it; a `!addr` far away is a "no buffer" sentinel.
+    if (m.test.startPosition.row - r.call.node.endPosition.row > 3) continue;
     let node = m.test;
     let negate = false;
     if (m.kind === 'null-test' && node.type !== 'binary_expression') {
@@ -153,25 +155,23 @@ function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
   }
 }
 
-/** An unmap or sync of a struct-field handle mapped in another function of the file. */
+/**
+ * An unmap or sync of a struct-field handle mapped in another function of
+ * the file, spelled the same way there (`priv->rx[i].dma` in both).
+ */
 function crossFunctionDirection(a: FunctionAnalysis): void {
   const local = new Set<number>();
   for (const lc of a.lifecycles) for (const rel of lc.releases) local.add(rel.call.node.id);
-  const bySuffix = new Map<string, Set<string>>();
+  const byKey = new Map<string, Set<string>>();
   for (const s of a.fn.facts.summaries.values()) {
     if (s.name === a.fn.name) continue;
     for (const m of s.fieldMaps) {
-      const set = bySuffix.get(m.suffix) ?? new Set<string>();
+      const set = byKey.get(m.key) ?? new Set<string>();
       set.add(m.direction);
-      bySuffix.set(m.suffix, set);
+      byKey.set(m.key, set);
     }
   }
-  if (!bySuffix.size) return;
-  const mappedHere = new Set(
-    a.lifecycles
-      .filter((lc) => lc.resource.kind === 'map' || lc.resource.kind === 'sgtable')
-      .map((lc) => fieldSuffix(lc.resource.kind === 'sgtable' ? (addressOf(lc.resource.call.args[1]) ?? lc.resource.call.args[1]) : (lc.resource.lhs ?? lc.resource.call.node))),
-  );
+  if (!byKey.size) return;
   for (const call of a.fn.dmaCalls) {
     const api = call.api;
     const table = api.role === 'unmap-sgtable' || api.role === 'sync-sgtable';
@@ -180,9 +180,8 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
     const handle = table && call.args[pos] ? (addressOf(call.args[pos]) ?? call.args[pos]) : call.args[pos];
     const dir = call.args[api.direction];
     if (!handle || !dir || stripParens(handle).type !== 'field_expression') continue;
-    const suffix = fieldSuffix(handle);
-    if (mappedHere.has(suffix)) continue;
-    const dirs = bySuffix.get(suffix);
+    if (a.lifecycles.some((lc) => lc.resource.keys.has(keyOf(a.fn, handle)))) continue;
+    const dirs = byKey.get(fieldKey(handle));
     if (!dirs || dirs.size !== 1) continue;
     const mapDir = [...dirs][0];
     const relDir = dir.text.replace(/\s+/g, '');
