@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
+const core = require('../dist/core.js');
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'dma-check');
@@ -77,6 +78,12 @@ function noCrash(r) {
 }
 
 const json = (r) => JSON.parse(r.stdout);
+
+/** What the analysis core reports for `text` as file `name`, as "name:line:rule". */
+async function findingsOf(name, text) {
+	const r = await core.analyzeText(text, { path: name });
+	return r.findings.map((f) => `${name}:${f.range.start.line + 1}:${f.rule}`);
+}
 const ruleLines = (findings) => findings.map((f) => `${path.basename(f.file)}:${f.line}:${f.rule}`).sort();
 
 describe('output formats and exit codes', () => {
@@ -276,6 +283,21 @@ describe('I/O errors and odd files', () => {
 		assert.equal(fs.readFileSync(path.join(dir, 'meth.c'), 'utf8'), mark(fixture(METH.replace('.c', '.fixed.c'))));
 	});
 
+	test('a CRLF file: the same findings, and --fix keeps CRLF line endings', async () => {
+		const crlf = (t) => t.replace(/\n/g, '\r\n');
+		const dir = tmp({ 'tx.c': crlf(fixture(TX)), 'meth.c': crlf(fixture(METH)) });
+		const r = await run(['--format', 'json', '.'], { cwd: dir });
+		assert.deepEqual(ruleLines(json(r).findings), ['meth.c:25:null-device', 'meth.c:25:unchecked-mapping', 'tx.c:22:unmap-missing-on-error']);
+		const fixed = await run(['--fix', '.'], { cwd: dir });
+		noCrash(fixed);
+		for (const [name, rel] of [['tx.c', TX], ['meth.c', METH]]) {
+			const out = fs.readFileSync(path.join(dir, name), 'utf8');
+			assert.equal(out.replace(/\r\n/g, '\n'), fixture(rel.replace('.c', '.fixed.c')), `${name}: the fix itself`);
+			const bare = out.split('\n').findIndex((l, i, all) => i < all.length - 1 && !l.endsWith('\r'));
+			assert.equal(bare, -1, `${name}: line ${bare + 1} ends with a bare LF after --fix:\n${JSON.stringify(out.split('\n')[bare])}`);
+		}
+	});
+
 	test('a binary file is skipped with a message', async () => {
 		const bin = Buffer.concat([Buffer.from(fixture(METH).slice(0, 200)), Buffer.from([0, 0, 1, 2, 0xff, 0xfe, 0]), Buffer.from(fixture(METH))]);
 		const dir = tmp({ 'blob.c': bin, 'clean.c': fixture(CLEAN) });
@@ -366,9 +388,10 @@ describe('--fix', () => {
 		assert.match(first.stderr, /applied 2 fixes/);
 		assert.equal(fs.readFileSync(path.join(dir, 'meth.c'), 'utf8'), fixture(METH.replace('.c', '.fixed.c')));
 		assert.equal(fs.readFileSync(path.join(dir, 'tx.c'), 'utf8'), fixture(TX.replace('.c', '.fixed.c')));
-		// What remains is only what has no fix (no struct device in scope for the NULL).
+		// What remains is what the fixed text has (the NULL device: no struct device in scope, so no fix).
 		const remaining = await run(['--format', 'json', '.'], { cwd: dir });
-		assert.deepEqual([...new Set(json(remaining).findings.map((f) => f.rule))], ['null-device']);
+		assert.deepEqual(ruleLines(json(remaining).findings), [...(await findingsOf('meth.c', fixture(METH.replace('.c', '.fixed.c')))), ...(await findingsOf('tx.c', fixture(TX.replace('.c', '.fixed.c'))))].sort());
+		assert.ok(json(remaining).findings.every((f) => f.rule === 'null-device'));
 
 		const snapshot = { meth: fs.readFileSync(path.join(dir, 'meth.c')), tx: fs.readFileSync(path.join(dir, 'tx.c')) };
 		const second = await run(['--fix', '.'], { cwd: dir });
@@ -416,7 +439,11 @@ describe('--fix', () => {
 			['meth.c:25:unchecked-mapping', 'tx.c:22:unmap-missing-on-error'],
 		);
 		for (const f of doc.fixed) assert.ok(typeof f.title === 'string' && f.title.length > 5);
-		assert.deepEqual(ruleLines(doc.findings), ['meth.c:25:null-device'], 'findings are those of the fixed text');
+		// Those of the fixed text: the NULL device (no struct device in scope, so no
+		// fix), which the inserted dma_mapping_error() check repeats.
+		const expected = [...(await findingsOf('meth.c', fixture(METH.replace('.c', '.fixed.c')))), ...(await findingsOf('tx.c', fixture(TX.replace('.c', '.fixed.c'))))].sort();
+		assert.deepEqual(ruleLines(doc.findings), expected);
+		assert.ok(expected.includes('meth.c:25:null-device'));
 	});
 
 	test('--fix on a clean tree exits 0 and touches nothing', async () => {

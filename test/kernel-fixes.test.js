@@ -62,7 +62,7 @@ test('preferred fixes on Linux 6.1 driver functions keep the file sound', { time
     const rel = path.relative(KERNEL, file);
     const text = fs.readFileSync(file, 'latin1');
     const before = await core.analyzeText(text, { path: rel, withFixes: true });
-    const { text: fixed, applied } = core.applyFixes(text, before.findings);
+    const { text: fixed, applied } = core.applyFixes(text, before.findings); // one round: edits in original coordinates
     if (!applied.length) continue;
     fixes += applied.length;
     const lines = text.split('\n');

@@ -273,13 +273,12 @@ describe('keystroke flood', () => {
 			const finalVersion = 1 + changes.length;
 			assert.equal(mirror.version, finalVersion);
 
-			// Ten bursts of keystrokes, 90 ms apart: well within one second.
-			const started = Date.now();
+			// Ten bursts of 100 keystrokes, 50 ms apart: about half a second in all
+			// (more on a loaded machine; nothing here depends on the exact timing).
 			for (let b = 0; b < 10; b++) {
 				for (let i = b * 100; i < (b + 1) * 100 && i < changes.length; i++) client.change(uri, i + 2, changes[i]);
-				if (b < 9) await new Promise((r) => setTimeout(r, 90));
+				if (b < 9) await new Promise((r) => setTimeout(r, 50));
 			}
-			assert.ok(Date.now() - started < 1500, 'the flood was sent within about a second');
 
 			const last = await client.waitForDiagnostics(uri, (p) => p.version === finalVersion);
 			// Give a stale publish the chance to arrive after the final one, then check there was none.

@@ -245,7 +245,7 @@ describe('dma-language-server over stdio', () => {
 		assert.ok(edits.length > 0);
 
 		const fixed = applyLspEdits(METH, edits);
-		assert.match(fixed, /if \(dma_mapping_error\(NULL, priv->rx_ring_dmas\[i\]\)\)\n\t\t\treturn -ENOMEM;\n\t\tmace->eth.rx_fifo/);
+		assert.match(fixed, /DMA_FROM_DEVICE\);\n\t\tif \(dma_mapping_error\([^,]+, priv->rx_ring_dmas\[i\]\)\)\n\t\t\treturn -ENOMEM;\n\t\tmace->eth.rx_fifo/);
 		const after = await analyze(fixed);
 		assert.deepEqual(withRule(after.findings, 'unchecked-mapping'), []);
 
@@ -271,7 +271,7 @@ describe('dma-language-server over stdio', () => {
 		await client.waitForDiagnostics(uri, (p) => p.version === 1);
 
 		const fixable = new Set((await analyze(METH, { withFixes: true })).findings.filter((f) => f.fixes?.some((x) => x.isPreferred && x.edits.length)).map((f) => f.rule));
-		assert.deepEqual([...fixable].sort(), ['unchecked-mapping', 'unmap-missing-on-error']);
+		assert.ok(fixable.has('unchecked-mapping') && fixable.has('unmap-missing-on-error'), [...fixable].join());
 
 		for (const only of [['source.fixAll.dma'], ['source.fixAll'], ['source']]) {
 			const actions = await client.request('textDocument/codeAction', { textDocument: { uri }, range: fullRange(METH), context: { diagnostics: [], only } });

@@ -20,6 +20,7 @@ import { checkCoherent } from './rules/coherent';
 import { checkMasks } from './rules/masks';
 import { ruleInfo } from './rules/registry';
 import { applySuppressions, findSuppressions } from './suppress';
+import { applyFixes } from './fixes/apply';
 import type { AnalysisResult, AnalyzeOptions, Finding, Position } from './types';
 import type { Node } from './parse';
 import { copyTree } from './tree';
@@ -190,13 +191,13 @@ export class FileAnalyzer {
     }
 
     // Phase 3: analyse each parsed function, cached by its text and the file facts.
-    const factsKey = factsSignature(facts);
+    const factsKey = `${hashText(factsSignature(facts))}:${path}`;
     const liveResults = new Set<string>();
     for (let i = 0; i < segments.length; i++) {
       const p = parsedBySeg[i];
       if (!p) continue;
       const seg = segments[i];
-      const key = `${hashText(factsKey)}:${path}`;
+      const key = factsKey;
       const cacheKey = p.text;
       let cached = options.withFixes ? undefined : this.results.get(cacheKey);
       if (!cached || cached.key !== key) {
@@ -303,6 +304,7 @@ function shift(f: Finding, lines: number): Finding {
   const r = (x: { start: Position; end: Position }) => ({ start: p(x.start), end: p(x.end) });
   return {
     ...f,
+    functionLine: f.functionLine === undefined ? undefined : f.functionLine + lines,
     range: r(f.range),
     related: f.related.map((x) => ({ ...x, range: r(x.range) })),
     fixes: f.fixes?.map((fix) => ({ ...fix, edits: fix.edits.map((e) => ({ ...e, range: r(e.range) })) })),
@@ -378,6 +380,28 @@ function escapeRegExp(s: string): string {
 export function looksBinary(text: string): boolean {
   const head = text.length > 8192 ? text.slice(0, 8192) : text;
   return head.includes('\u0000');
+}
+
+const FIX_ROUNDS = 12;
+
+/**
+ * Applies every preferred fix, one fix per function per round, re-analysing
+ * between rounds so each fix sees the text the previous ones wrote. Stops
+ * when nothing changes; a fix is never applied twice to the same finding
+ * because the finding is gone once fixed.
+ */
+export function fixText(analyzer: FileAnalyzer, text: string, options: AnalyzeOptions, rules?: Set<string>): { text: string; applied: Finding[]; result: AnalysisResult } {
+  const applied: Finding[] = [];
+  let current = text;
+  let result = analyzer.analyze(current, { ...options, withFixes: true });
+  for (let round = 0; round < FIX_ROUNDS; round++) {
+    const { text: next, applied: now } = applyFixes(current, result.findings, rules);
+    if (!now.length || next === current) break;
+    applied.push(...now);
+    current = next;
+    result = analyzer.analyze(current, { ...options, withFixes: true });
+  }
+  return { text: current, applied, result };
 }
 
 /** One-shot analysis of a text (the CLI and tests); the parser is shared per process. */

@@ -1,6 +1,6 @@
 /** The analysis core's public surface, used by the CLI, the server and the tests. */
-export { FileAnalyzer, analyzeText, looksBinary, MAX_FILE_BYTES } from './analyze';
-export { applyEdits, applyFixes } from './fixes/apply';
+export { FileAnalyzer, analyzeText, fixText, looksBinary, MAX_FILE_BYTES } from './analyze';
+export { applyEdits, applyFixes, diffEdit } from './fixes/apply';
 export { RULES, ruleInfo, isRuleId } from './rules/registry';
 export { allApis, lookupApi, DMA_TEXT_PATTERN } from './catalog';
 export { CParser, countErrorNodes } from './parse';

@@ -39,6 +39,8 @@ export interface Finding {
   related: RelatedLocation[];
   /** Present only when fixes were asked for (see AnalyzeOptions.withFixes). */
   fixes?: Fix[];
+  /** First line of the function the finding is in: fixes of one function are applied one at a time. */
+  functionLine?: number;
 }
 
 export interface AnalyzeOptions {

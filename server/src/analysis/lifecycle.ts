@@ -361,8 +361,16 @@ function mirror(op: string): string {
 }
 
 /** `err = dma_mapping_error(dev, h);` — the variable that now holds the test. */
+const holdersCache = new WeakMap<FunctionContext, Node[]>();
+
 function checkHolder(ctx: FunctionContext, r: Resource, name: string): boolean {
-  for (const a of ctx.body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
+  let assignments = holdersCache.get(ctx);
+  if (!assignments) {
+    // Only assignments of a mapping-error test can make a holder.
+    assignments = ctx.body.descendantsOfType(['assignment_expression', 'init_declarator']).filter((a) => /mapping_error/.test(a.text));
+    holdersCache.set(ctx, assignments);
+  }
+  for (const a of assignments) {
     const left = a.type === 'assignment_expression' ? a.childForFieldName('left') : a.childForFieldName('declarator');
     const right = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
     if (!left || !right || left.text !== name) continue;
@@ -593,6 +601,7 @@ interface NodeEffects {
   adjusts: Node[];
   err?: ErrState;
   acquires: boolean;
+  handedToDevice?: boolean;
 }
 
 const MAX_VISITS = 200_000;
@@ -721,6 +730,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       lc.adjustments.push(...e.adjusts);
     }
     if (e.reassigns || e.acquires) continue;
+    if (e.handedToDevice && state === 'ok') state = 'maybe';
 
     const err = e.err ?? f.err;
     switch (node.kind) {
@@ -764,6 +774,30 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   }
   // A handle never tested is reported as unchecked; its error paths are not leaks on top of that.
   if (!lc.checked) lc.leaks = [];
+  // A ladder that releases the handle on some of its paths (`if (dir ==
+  // DMA_TO_DEVICE) dma_unmap_sg(…)`, a flag set with the mapping) decides by
+  // state this walk does not follow: trust it.
+  if (lc.leaks.length) {
+    const releaseNodes = new Set(lc.releases.map((x) => ctx.cfgNodeOf(x.call.node)).filter((x): x is number => x !== undefined));
+    for (const n of ctx.cfg.nodes) {
+      if (n.kind !== 'stmt' || !n.ast) continue;
+      for (const call of n.ast.descendantsOfType('call_expression')) {
+        if (releaseMatch(ctx, r, callName(call), callArgs(call)).match) releaseNodes.add(n.id);
+      }
+    }
+    const releaseStarts = [...releaseNodes].map((id) => ctx.cfg.nodes[id].ast!.startIndex);
+    lc.leaks = lc.leaks.filter((l) => {
+      if (l.exit.type !== 'goto_statement') {
+        // A return after a conditional release of the handle: the condition decides, not this path.
+        return !releaseStarts.some((at) => at > r.call.node.endIndex && at < l.exit.startIndex);
+      }
+      const from = ctx.cfgNodeOf(l.exit);
+      return from === undefined || !reaches(ctx, from, releaseNodes);
+    });
+  }
+  // An exit reached around a loop belongs to a later iteration: this one's
+  // handle was handed over (a ring slot) before the loop came round.
+  lc.leaks = lc.leaks.filter((l) => l.exit.startIndex > r.call.node.startIndex && !l.steps.some((s) => s.node.startIndex < r.call.node.startIndex));
   // A local handle copied into a structure (a ring slot, a request) is owned
   // there from the copy on: exits after the copy are not leaks of it.
   if (!isFieldKey(r.key)) {
@@ -792,6 +826,20 @@ function unwindsInLoop(release: Node, acquisition: Node): boolean {
     if (p.type === 'while_statement' || p.type === 'for_statement' || p.type === 'do_statement') {
       return !(acquisition.startIndex >= p.startIndex && acquisition.endIndex <= p.endIndex);
     }
+  }
+  return false;
+}
+
+function reaches(ctx: FunctionContext, from: number, targets: Set<number>): boolean {
+  if (!targets.size) return false;
+  const seen = new Set<number>();
+  const stack = [from];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (targets.has(id)) return true;
+    stack.push(...ctx.cfg.nodes[id].succ);
   }
   return false;
 }
@@ -926,7 +974,9 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
   // the object that holds it.
   if (!r.key) return no;
   const summary = ctx.facts.summaries.get(name);
-  const last = r.key.replace(/\[\]$/, '').split('.').pop() ?? '';
+  // A scatterlist mapping is known to helpers by its list (`req->src`), not its count.
+  const named = (r.kind === 'sg' || r.kind === 'sgtable') && r.bufferKey ? r.bufferKey : r.key;
+  const last = named.replace(/^&/, '').replace(/\[\d*\]$/, '').split('.').pop() ?? '';
   if (summary) {
     // A same-file helper that releases a field of this name, given the object (or what it was reached from).
     if (summary.releases.includes(last) && args.length > 0) return { match: true, mismatch: false, indirect: true };
@@ -1029,14 +1079,21 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
   }
   // A `return h;` is handled by the walk, not as a use.
   if (node.kind !== 'return') {
-    for (const n of walk(ast)) {
-      if (isExcludedUnder(n, excluded)) continue;
+    // Pre-order walk that skips excluded subtrees.
+    const stack: Node[] = [ast];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (excluded.has(n.id)) continue;
       if ((n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression') && isKey(ctx, r, n)) {
-        if (n.type === 'identifier' && n.parent?.type === 'field_expression' && n.parent.childForFieldName('field')?.id === n.id) continue;
         e.uses.push(n);
         break;
       }
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
     }
+    // Written into a device descriptor (`desc->addr = cpu_to_le64(dma)`) or a
+    // device register: the device owns the buffer now, and its completion
+    // path releases it.
+    if (r.kind === 'map' || r.kind === 'sg') e.handedToDevice = handsToDevice(ctx, r, ast);
   }
   e.err = errAssignment(ctx, ast);
   return e;
@@ -1071,7 +1128,22 @@ function mentionsKey(ctx: FunctionContext, n: Node, key: string): boolean {
   return false;
 }
 
-function isExcludedUnder(n: Node, excluded: Set<number>): boolean {
-  for (let c: Node | null = n; c; c = c.parent) if (excluded.has(c.id)) return true;
+const TO_DEVICE_VALUE = /^(?:cpu_to_le(?:16|32|64)|cpu_to_be(?:32|64)|lower_32_bits|upper_32_bits|U64_HI|U64_LO)$/;
+
+function handsToDevice(ctx: FunctionContext, r: Resource, ast: Node): boolean {
+  for (const n of walk(ast)) {
+    if (n.type !== 'call_expression') continue;
+    const name = callName(n);
+    const write = /^(?:writel|writeq|writel_relaxed|writeq_relaxed|iowrite32|iowrite64|lo_hi_writeq|hi_lo_writeq)$/.test(name);
+    if (!write && !TO_DEVICE_VALUE.test(name)) continue;
+    if (!write) {
+      // The converted value must land in a structure (a descriptor), not a local.
+      let p: Node | null = n.parent;
+      while (p && (p.type === 'call_expression' || p.type === 'argument_list' || p.type === 'parenthesized_expression' || p.type === 'binary_expression' || p.type === 'cast_expression')) p = p.parent;
+      const left = p?.type === 'assignment_expression' ? p.childForFieldName('left') : null;
+      if (!left || (left.type !== 'field_expression' && left.type !== 'subscript_expression')) continue;
+    }
+    if (walk(n).some((x) => (x.type === 'identifier' || x.type === 'field_expression') && isKey(ctx, r, x))) return true;
+  }
   return false;
 }

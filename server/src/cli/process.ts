@@ -1,5 +1,5 @@
 /** One file through the analysis: read, prefilter, analyse, optionally fix. Runs in workers or in-process. */
-import { FileAnalyzer, applyFixes } from '../index';
+import { FileAnalyzer, fixText } from '../index';
 import type { AnalyzeOptions, Finding } from '../types';
 import { mayUseDma, readSource, writeAtomic } from './files';
 
@@ -29,7 +29,6 @@ export interface FileOutcome {
   millis: number;
 }
 
-const FIX_ROUNDS = 3;
 
 export function processFile(analyzer: FileAnalyzer, job: FileJob, keepSource = false): FileOutcome {
   const started = Date.now();
@@ -61,21 +60,11 @@ export function processFile(analyzer: FileAnalyzer, job: FileJob, keepSource = f
     let result = analyzer.analyze(text, options);
     for (const f of result.failures) out.notes.push(`${out.path}: internal error in ${f.functionName}(): ${f.error} (the rest of the file was analysed)`);
     if (job.fix) {
-      const fixed: FileOutcome['fixed'] = [];
-      let current = text;
-      for (let round = 0; round < FIX_ROUNDS; round++) {
-        const findings = filterOnly(result.findings, only);
-        const { text: next, applied } = applyFixes(current, findings);
-        if (!applied.length || next === current) break;
-        // Another round only for fixes that could not be merged with the first ones, never to re-apply one.
-        if (round > 0 && applied.every((f) => fixed.some((x) => x.rule === f.rule && x.title === f.fixes!.find((y) => y.isPreferred)!.title))) break;
-        for (const f of applied) fixed.push({ rule: f.rule, line: f.range.start.line + 1, title: f.fixes!.find((x) => x.isPreferred)!.title });
-        current = next;
-        result = analyzer.analyze(current, options);
-      }
-      if (current !== text && job.text === undefined) writeAtomic(job.path, current, encoding);
-      out.fixed = fixed;
-      text = current;
+      const done = fixText(analyzer, text, options, only);
+      out.fixed = done.applied.map((f) => ({ rule: f.rule, line: f.range.start.line + 1, title: f.fixes!.find((x) => x.isPreferred)!.title }));
+      if (done.text !== text && job.text === undefined) writeAtomic(job.path, done.text, encoding);
+      text = done.text;
+      result = done.result;
     }
     out.findings = filterOnly(result.findings, only);
     if (keepSource) out.source = text;

@@ -56,9 +56,15 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
   return applyOffsets(text, offs);
 }
 
-/** Merges the preferred fixes of `findings` into one consistent edit list. */
+/**
+ * Merges the preferred fixes of `findings` into one consistent edit list:
+ * at most one fix per function (the next one is recomputed on the fixed
+ * text, see fixText), none that overlaps another.
+ */
 export function mergePreferredFixes(text: string, findings: Finding[], rules?: Set<string>): { edits: TextEdit[]; applied: Finding[] } {
   const lines = new LineIndex(text);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const functionsFixed = new Set<number>();
   const accepted: OffsetEdit[] = [];
   const acceptedEdits: TextEdit[] = [];
   const applied: Finding[] = [];
@@ -66,6 +72,7 @@ export function mergePreferredFixes(text: string, findings: Finding[], rules?: S
     if (rules && !rules.has(f.rule)) continue;
     const fix: Fix | undefined = f.fixes?.find((x) => x.isPreferred);
     if (!fix || !fix.edits.length) continue;
+    if (f.functionLine !== undefined && functionsFixed.has(f.functionLine)) continue;
     const offs = toOffsets(lines, fix.edits);
     if (!offs) continue;
     const fresh: number[] = [];
@@ -79,8 +86,9 @@ export function mergePreferredFixes(text: string, findings: Finding[], rules?: S
     if (conflict) continue;
     for (const i of fresh) {
       accepted.push(offs[i]);
-      acceptedEdits.push(fix.edits[i]);
+      acceptedEdits.push(eol === '\n' ? fix.edits[i] : { ...fix.edits[i], newText: fix.edits[i].newText.replace(/\r?\n/g, eol) });
     }
+    if (f.functionLine !== undefined) functionsFixed.add(f.functionLine);
     applied.push(f);
   }
   return { edits: acceptedEdits, applied };
@@ -91,4 +99,19 @@ export function applyFixes(text: string, findings: Finding[], rules?: Set<string
   if (!edits.length) return { text, applied };
   const lines = new LineIndex(text);
   return { text: applyOffsets(text, toOffsets(lines, edits)!), applied };
+}
+
+/** The smallest single edit that turns `before` into `after` (fix-all as one edit). */
+export function diffEdit(before: string, after: string): TextEdit | undefined {
+  if (before === after) return undefined;
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let endB = before.length;
+  let endA = after.length;
+  while (endB > start && endA > start && before[endB - 1] === after[endA - 1]) {
+    endB--;
+    endA--;
+  }
+  const lines = new LineIndex(before);
+  return { range: { start: lines.positionAt(start), end: lines.positionAt(endB) }, newText: after.slice(start, endA) };
 }

@@ -17,8 +17,8 @@ import {
   type Connection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CParser, FileAnalyzer } from '../index';
-import { mergePreferredFixes } from '../fixes/apply';
+import { CParser, FileAnalyzer, fixText } from '../index';
+import { diffEdit } from '../fixes/apply';
 import type { AnalyzeOptions, Finding, SeveritySetting } from '../types';
 import { ConfigResolver, isIgnored } from '../cli/config';
 import { RULES } from '../rules/registry';
@@ -78,6 +78,8 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(async () => {
     await pullConfiguration();
+    // Documents opened before the settings arrived are analysed again with them.
+    for (const s of docs.values()) schedule(s, 0);
     log('dma-language-server ready');
   });
 
@@ -190,9 +192,11 @@ export function startServer(connection: Connection): void {
       for (const f of result.findings) {
         if (!overlaps(f.range, p.range)) continue;
         const diagnostic = toDiagnostic(doc.uri, f);
+        const eol = text.includes('\r\n') ? '\r\n' : '\n';
         for (const fix of f.fixes ?? []) {
           if (!fix.edits.length) continue;
-          actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, isPreferred: fix.isPreferred, diagnostics: [diagnostic], edit: { changes: { [doc.uri]: fix.edits } } });
+          const edits = eol === '\n' ? fix.edits : fix.edits.map((e) => ({ ...e, newText: e.newText.replace(/\r?\n/g, eol) }));
+          actions.push({ title: fix.title, kind: CodeActionKind.QuickFix, isPreferred: fix.isPreferred, diagnostics: [diagnostic], edit: { changes: { [doc.uri]: edits } } });
         }
         const line = f.range.start.line;
         const lineText = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
@@ -205,9 +209,16 @@ export function startServer(connection: Connection): void {
         });
       }
     }
-    if (wantsFixAll) {
-      const { edits } = mergePreferredFixes(text, result.findings);
-      if (edits.length) actions.push({ title: 'Fix all DMA API problems', kind: 'source.fixAll.dma', edit: { changes: { [doc.uri]: edits } } });
+    if (wantsFixAll && parser && result.findings.some((f) => f.fixes?.some((x) => x.isPreferred))) {
+      // Fix after fix on a scratch analyzer, so each one sees the text the previous wrote; one edit in the end.
+      const scratch = new FileAnalyzer(parser);
+      try {
+        const done = fixText(scratch, text, optionsFor(doc.uri));
+        const edit = diffEdit(text, done.text);
+        if (edit) actions.push({ title: 'Fix all DMA API problems', kind: 'source.fixAll.dma', edit: { changes: { [doc.uri]: [edit] } } });
+      } finally {
+        scratch.dispose();
+      }
     }
     return actions;
   });

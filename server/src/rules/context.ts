@@ -57,6 +57,7 @@ export class FunctionAnalysis {
       range: this.range(r.node),
       message: r.message,
       related,
+      functionLine: this.fn.node.startPosition.row + this.fn.lineOffset,
     };
     if (this.wantFixes && r.fix) {
       try {

@@ -345,7 +345,12 @@ function usesAfterUnmap(a: FunctionAnalysis): void {
           break;
         }
       }
-      queue.push(...node.succ);
+      // Forward edges only: around a loop the name denotes the next element.
+      const here = node.ast?.startIndex ?? -1;
+      for (const s of node.succ) {
+        const next = a.fn.cfg.nodes[s];
+        if (!next.ast || next.ast.startIndex > here) queue.push(s);
+      }
     }
   }
 }
