@@ -17,6 +17,7 @@ import {
   type Connection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { PassThrough } from 'stream';
 import { CParser, FileAnalyzer, fixText } from '../index';
 import { diffEdit } from '../fixes/apply';
 import type { AnalyzeOptions, Finding, SeveritySetting } from '../types';
@@ -287,6 +288,35 @@ function uriPath(uri: string): string {
   }
 }
 
+/**
+ * Standard input, re-chunked after every header block and before every
+ * `Content-Length`. The JSON-RPC reader stops reading a chunk at a malformed
+ * header and resumes only on the next one; with one header per chunk a
+ * valid message right after a bad header is still read.
+ */
+function headerChunkedStdin(): NodeJS.ReadableStream {
+  const out = new PassThrough();
+  process.stdin.on('data', (chunk: Buffer) => {
+    let start = 0;
+    for (let i = 1; i < chunk.length; i++) {
+      const headerEnd = chunk[i] === 10 && chunk[i - 1] === 13 && i >= 3 && chunk[i - 2] === 10 && chunk[i - 3] === 13;
+      const nextHeader = chunk[i] === 67 && chunk.subarray(i, i + 15).toString('latin1') === 'Content-Length:';
+      const cut = headerEnd ? i + 1 : nextHeader ? i : -1;
+      if (cut > start && cut < chunk.length) {
+        out.write(chunk.subarray(start, cut));
+        start = cut;
+      }
+    }
+    out.write(chunk.subarray(start));
+  });
+  process.stdin.on('end', () => out.end());
+  return out;
+}
+
+function stdioConnection(): Connection {
+  return createConnection(ProposedFeatures.all, headerChunkedStdin(), process.stdout);
+}
+
 /** Entry for `dma-language-server`: the transport comes from the arguments (--stdio, --node-ipc, --socket=N). */
 export function startStandalone(argv: string[]): void {
   const known = argv.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket') || a.startsWith('--pipe'));
@@ -295,9 +325,9 @@ export function startStandalone(argv: string[]): void {
     process.exitCode = 2;
     return;
   }
-  startServer(createConnection(ProposedFeatures.all));
+  startServer(argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all));
 }
 
 if (require.main === module) {
-  startServer(createConnection(ProposedFeatures.all));
+  startServer(process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all));
 }
