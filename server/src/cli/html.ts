@@ -69,17 +69,24 @@ function dataScript(v: unknown): string {
 
 /** A flat, portable page name for a source path; unique within `used` (compared case-insensitively). */
 export function pageName(p: string, used: Set<string>): string {
-  const parts = p
-    .replace(/\\/g, '/')
-    .split('/')
-    .filter((s) => s && s !== '.')
-    .map((s) => (s === '..' ? '_' : s));
-  let base = parts.join('__').replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '_') || 'file';
+  let base = simplePageName(p) || 'file';
   if (base.length > 150) base = `${base.slice(0, 100)}-${createHash('sha1').update(p).digest('hex').slice(0, 10)}-${base.slice(-30)}`;
   let name = base;
   for (let n = 2; used.has(name.toLowerCase()); n++) name = `${base}~${n}`;
   used.add(name.toLowerCase());
   return `${name}.html`;
+}
+
+/** The page name before length limits and de-duplication; INDEX_JS repeats it (pageOf), so the data need not carry it. */
+function simplePageName(p: string): string {
+  return p
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((s) => s && s !== '.')
+    .map((s) => (s === '..' ? '_' : s))
+    .join('__')
+    .replace(/[^A-Za-z0-9._+-]/g, '_')
+    .replace(/^\.+/, '_');
 }
 
 // ---------------------------------------------------------------- line diff
@@ -365,11 +372,12 @@ ${dirRows.map((d) => `<tr><td>${esc(d.dir)}<td>${d.files}<td>${d.count}<td>${d.s
 </table>`;
 
   // Files, in path order.
-  const fileRules = entries.map((e) => {
+  const fileRuleCounts = entries.map((e) => {
     const counts = new Map<string, number>();
     for (const f of e.findings) counts.set(f.rule, (counts.get(f.rule) ?? 0) + 1);
-    return [...counts].map(([id, n]) => (n > 1 ? `${id} \u00d7${n}` : id)).join(', ');
+    return [...counts];
   });
+  const fileRules = fileRuleCounts.map((c) => c.map(([id, n]) => (n > 1 ? `${id} \u00d7${n}` : id)).join(', '));
   const fileHead = '<tr><th>File</th><th class="num">Findings</th><th class="num">Errors</th><th class="num">Warnings</th><th class="num">Info/hints</th><th class="num">Fixable</th><th>Rules</th></tr>';
   const fileStatic = `<table class="grid" id="files-static">
 <thead>${fileHead}</thead>
@@ -406,8 +414,18 @@ ${entries
     sevs: SEVERITIES.map((s) => SEV_LABEL[s]),
     rules: ruleIds,
     docs: ruleIds.map((id) => docUrl(id)),
-    // [path, page (files/<page>.html), dir, findings, errors, warnings, info+hints, fixable, rules]
-    files: entries.map((e, i) => [e.path, e.page.slice(0, -5), dirIndex.get(e.dir) ?? 0, e.findings.length, e.sev[0], e.sev[1], e.sev[2] + e.sev[3], e.fixable, fileRules[i]]),
+    // [name in its directory, page (0: the usual name of the path), dir, findings, errors, warnings, info+hints, fixable, [rule, count, ...]]
+    files: entries.map((e, i) => [
+      e.path.slice(e.path.lastIndexOf('/') + 1),
+      e.page === `${simplePageName(e.path)}.html` ? 0 : e.page.slice(0, -5),
+      dirIndex.get(e.dir) ?? 0,
+      e.findings.length,
+      e.sev[0],
+      e.sev[1],
+      e.sev[2] + e.sev[3],
+      e.fixable,
+      fileRuleCounts[i].flatMap(([id, n]) => [ruleIndex.get(id) ?? 0, n]),
+    ]),
     // [dir, files, findings, errors, warnings, info+hints, filter text]
     dirs: dirRows.map((d) => [d.dir, d.files, d.count, d.sev[0], d.sev[1], d.sev[2] + d.sev[3], dirFilter(d.dir)]),
     templates,
@@ -539,12 +557,17 @@ function renderFilePage(e: FileEntry, prev: FileEntry | undefined, next: FileEnt
         if (en > s) push(marks, l, { start: s, end: Math.min(en, lines[l].length), cls, rank });
       }
     };
+    // A note goes under the last line of a short multi-line range, so as not to split a statement.
+    const noteLine = (r: Finding['range']) => {
+      const end = r.end.line > r.start.line && r.end.character === 0 ? r.end.line - 1 : r.end.line;
+      return end - r.start.line <= 3 ? end : r.start.line;
+    };
     e.findings.forEach((f, i) => {
       const k = i + 1;
       const sev = f.severity;
       addRange(f.range, `hl ${sev}`, SEV_RANK[sev]);
       push(margin, f.range.start.line, `<a class="fm ${sev}" id="f${k}-at" href="#f${k}" title="${esc(`#${k} ${SEV_LABEL[sev]}: ${f.message} [${f.rule}]`)}">${multi ? `#${k}` : '!'}</a>`);
-      push(notes, f.range.start.line, `<span class="bubble ${sev}"><a class="fm ${sev}" href="#f${k}">${multi ? `#${k}` : '!'}</a> <b class="sevw">${SEV_LABEL[sev]}:</b> ${msgHtml(f.message)} <a class="rid" href="${esc(docUrl(f.rule))}">[${esc(f.rule)}]</a></span>`);
+      push(notes, noteLine(f.range), `<span class="bubble ${sev}"><a class="fm ${sev}" href="#f${k}">${multi ? `#${k}` : '!'}</a> <b class="sevw">${SEV_LABEL[sev]}:</b> ${msgHtml(f.message)} <a class="rid" href="${esc(docUrl(f.rule))}">[${esc(f.rule)}]</a></span>`);
       const steps = f.related;
       steps.forEach((s, j) => {
         const num = j + 1;
@@ -555,7 +578,7 @@ function renderFilePage(e: FileEntry, prev: FileEntry | undefined, next: FileEnt
         push(margin, s.range.start.line, `<a class="step ${c}" id="f${k}s${num}" href="${nextHref}" title="${esc(`${multi ? `#${k} ` : ''}step ${num} of ${steps.length}: ${s.message}${num < steps.length ? ' (click: next step)' : ''}`)}">${num}</a>`);
         push(
           notes,
-          s.range.start.line,
+          noteLine(s.range),
           `<span class="bubble stepnote"><a class="step ${c}" href="${nextHref}">${num}</a> ${msgHtml(s.message)} <span class="nav">${multi ? `<a href="#f${k}">#${k}</a> ` : ''}step ${num}/${steps.length} <a href="${prevHref}" title="previous step">‹</a> <a href="${nextHref}" title="${num < steps.length ? 'next step' : 'back to the finding'}">›</a></span></span>`,
         );
       });
@@ -694,13 +717,13 @@ table.grid .num{text-align:right;font-variant-numeric:tabular-nums;width:1%;whit
 table.grid td.e{color:var(--err)}table.grid td.w{color:var(--warn)}
 table.sortable th,#ftable th,#filetable th,#dirtable th{cursor:pointer;user-select:none}
 th[aria-sort=ascending]::after{content:" \\25b2";font-size:.75em}th[aria-sort=descending]::after{content:" \\25bc";font-size:.75em}
-td.path,a.path{overflow-wrap:anywhere}td.rules,span.rules{color:var(--muted);font-family:var(--mono);font-size:12px}
+td.path,a.path{overflow-wrap:break-word}td.rules,span.rules{color:var(--muted);font-family:var(--mono);font-size:12px}
 #rules td.rule{white-space:nowrap}#rules th.chart{cursor:default;width:32%}#rules td.chart{width:32%;vertical-align:middle}
 .bar{display:flex;height:12px;width:100%;background:#f4f4f4}
 .seg{display:block;height:100%;min-width:1px}.seg.error{background:var(--err)}.seg.warning{background:var(--warn)}.seg.information{background:var(--info)}.seg.hint{background:var(--hint)}
 .filters{display:flex;flex-wrap:wrap;gap:.5em 1.2em;align-items:center;font-size:13px;background:#f7f7f7;border:1px solid #ddd;padding:.4em .6em}
 .pager{font-size:13px;margin:.4em 0}.pager button{min-width:2em}
-#ftable td:nth-child(4){width:55%}a.loc{font-family:var(--mono);overflow-wrap:anywhere}#ftable td:nth-child(2){max-width:30em}
+#ftable td:nth-child(4){width:55%}a.loc{font-family:var(--mono);overflow-wrap:break-word}#ftable td:nth-child(2){max-width:30em}
 #ftable tr.error td:first-child{border-left:3px solid var(--err)}#ftable tr.warning td:first-child{border-left:3px solid var(--warn)}#ftable tr.information td:first-child{border-left:3px solid var(--info)}#ftable tr.hint td:first-child{border-left:3px solid var(--hint)}
 .shown{font-weight:normal;color:var(--muted);font-size:13px}
 .note{color:var(--muted);font-style:italic}
@@ -740,7 +763,7 @@ a.fm:hover,a.step:hover{text-decoration:none;filter:brightness(1.2)}
 .bubble{display:inline-block;white-space:normal;vertical-align:top;max-width:60em;font:12.5px/1.4 "DejaVu Sans",Verdana,sans-serif;border:1px solid #ccc;border-radius:4px;padding:.1em .5em;margin:1px 0;background:#fffbe6}
 .bubble.error{background:#fff0f0;border-color:#e8a0a0}.bubble.warning{background:#fdf0fd;border-color:#d8a0d8}.bubble.information{background:#eef7fc;border-color:#9cc9e0}.bubble.hint{background:#f2f5f6}
 .bubble.stepnote{background:#f0f5ff;border-color:#b8c8e8}
-.bubble .nav{color:var(--muted);font-size:11px;margin-left:.5em}
+.bubble .nav{color:var(--muted);font-size:11px;margin-left:.5em}.bubble .nav a{font-size:13px;padding:0 .15em}
 .bubble .sevw{font-weight:bold}
 .ind{white-space:pre}
 @media print{header.top{position:static}table.grid th{position:static}}
@@ -770,7 +793,18 @@ const INDEX_JS = String.raw`(function () {
     for (var i = 1; i < t.length; i++) h += '<code>' + esc(c[i - 1]) + '</code>' + esc(t[i]);
     return h;
   }
-  function href(f) { return 'files/' + f[1] + '.html'; }
+  function pageOf(p) {
+    return p.split('/').filter(function (s) { return s && s !== '.'; }).map(function (s) { return s === '..' ? '_' : s; }).join('__').replace(/[^A-Za-z0-9._+-]/g, '_').replace(/^\.+/, '_');
+  }
+  function href(f) { return 'files/' + (f[1] || pageOf(f[0])) + '.html'; }
+  function ruleList(f) {
+    if (f.rules === undefined) {
+      var c = f[8], out = [];
+      for (var i = 0; i < c.length; i += 2) out.push(rules[c[i]] + (c[i + 1] > 1 ? ' ×' + c[i + 1] : ''));
+      f.rules = out.join(', ');
+    }
+    return f.rules;
+  }
   function setSort(ths, col, dir) {
     each(ths, function (th, i) { if (i === col) th.setAttribute('aria-sort', dir > 0 ? 'ascending' : 'descending'); else th.removeAttribute('aria-sort'); });
   }
@@ -805,7 +839,11 @@ const INDEX_JS = String.raw`(function () {
 
   // Row identity for "natural order" (file, then position; files by path; directories by findings).
   F.forEach(function (r, i) { r[10] = i; });
-  files.forEach(function (f, i) { f.push(i); });
+  files.forEach(function (f, i) {
+    var d = dirs[f[2]][0];
+    f[0] = d === '.' ? f[0] : d === '/' ? '/' + f[0] : d + '/' + f[0];
+    f[9] = i;
+  });
   dirs.forEach(function (d, i) { d.push(i); });
 
   /** A table rendered one page at a time from rows; cols: [{id, key(row), html(row), num, desc}]. */
@@ -814,6 +852,7 @@ const INDEX_JS = String.raw`(function () {
     this.cols = cols; this.size = size; this.rowClass = rowClass; this.changed = changed;
     this.page = 0; this.col = -1; this.dir = 1; this.base = []; this.view = [];
     this.tbody = t.tBodies[0]; this.ths = t.tHead.rows[0].cells; this.info = s.querySelector('.pinfo');
+    this.buttons = s.querySelectorAll('.pager button');
     s.hidden = false;
     each(this.ths, function (th, i) {
       th.title = 'sort';
@@ -850,6 +889,8 @@ const INDEX_JS = String.raw`(function () {
     }
     this.tbody.innerHTML = h.join('') || '<tr><td colspan="' + cols.length + '" class="note">Nothing matches the filter.</td></tr>';
     this.info.textContent = n ? (start + 1) + '\u2013' + end + ' of ' + n + ' \u00b7 page ' + (this.page + 1) + ' of ' + pages : 'none';
+    var page = this.page;
+    each(this.buttons, function (b) { var g = b.getAttribute('data-go'); b.disabled = g === 'first' || g === 'prev' ? page === 0 : page >= pages - 1; });
     setSort(this.ths, this.col, this.dir);
   };
   function num(i) { return { key: function (r) { return r[i]; }, html: function (r) { return r[i]; }, num: true, desc: true }; }
@@ -865,12 +906,12 @@ const INDEX_JS = String.raw`(function () {
   var FL = new Paged('by-file', [
     { key: function (f) { return f[9]; }, html: function (f) { return '<a class="path" href="' + esc(href(f)) + '">' + esc(f[0]) + '</a>'; } },
     num(3), num(4), num(5), num(6), num(7),
-    { key: function (f) { return f[8]; }, html: function (f) { return '<span class="rules">' + esc(f[8]) + '</span>'; } }
-  ], D.pageSize);
+    { key: ruleList, html: function (f) { return '<span class="rules">' + esc(ruleList(f)) + '</span>'; } }
+  ], 50);
   var DT = new Paged('by-dir', [
     { key: function (d) { return d[0]; }, html: function (d) { return '<a class="path" href="#findings" data-q="' + esc(d[6]) + '" title="show the findings under this directory">' + esc(d[0]) + '</a>'; } },
     num(1), num(2), num(3), num(4), num(5)
-  ], 50);
+  ], 25);
 
   var ruleSel = document.getElementById('f-rule'), q = document.getElementById('f-q');
   var sevBoxes = Array.prototype.slice.call(document.querySelectorAll('#filters input[name=sev]'));

@@ -296,6 +296,7 @@ function skipFailedUnmap(a: FunctionAnalysis, lc: Lifecycle, unmap: Node): Fix[]
   const nextLabel = next?.childForFieldName('label')?.text;
   if (!label || !nextLabel) return [];
   const edits: TextEdit[] = [];
+  const retargeted = new Set<number>();
   for (const check of a.fn.body.descendantsOfType('if_statement')) {
     const cond = check.childForFieldName('condition');
     const body = check.childForFieldName('consequence');
@@ -304,7 +305,10 @@ function skipFailedUnmap(a: FunctionAnalysis, lc: Lifecycle, unmap: Node): Fix[]
     if (!b || b.t !== 'failed') continue;
     for (const g of body.type === 'goto_statement' ? [body] : body.descendantsOfType('goto_statement')) {
       const target = g.childForFieldName('label');
-      if (target?.text === label) edits.push(replaceNode(a.fn, target, nextLabel));
+      if (target?.text === label && !retargeted.has(g.id)) {
+        retargeted.add(g.id);
+        edits.push(replaceNode(a.fn, target, nextLabel));
+      }
     }
   }
   return edits.length ? [{ title: `Jump to ${nextLabel}: the failed mapping has nothing to unmap`, isPreferred: true, edits }] : [];
