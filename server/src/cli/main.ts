@@ -16,6 +16,7 @@ import { ConfigResolver, isIgnored } from './config';
 import { changedLines, type ChangedLines } from './diff';
 import { processFile, type FileJob, type FileOutcome } from './process';
 import { formatGcc, formatJson, formatSarif, formatText, summaryLine } from './format';
+import { writeHtmlReport } from './html';
 
 const VERSION = '0.1.0';
 
@@ -25,7 +26,8 @@ Checks Linux kernel C sources for misuse of the DMA API. Directories are
 scanned recursively for .c and .h files.
 
 Options:
-  --format FMT          text (default), json, sarif, gcc
+  --format FMT          text (default), json, sarif, gcc, html (needs --output)
+  --output DIR          with --format html: write the report into DIR
   --fix                 apply the preferred fix of every finding, in place
   --rule ID=LEVEL       set a rule's severity: off, hint, info, warning, error
   --only ID[,ID...]     report only these rules
@@ -45,7 +47,8 @@ Options:
 Exit status: 0 no findings, 1 findings, 2 usage or I/O error.`;
 
 interface Options {
-  format: 'text' | 'json' | 'sarif' | 'gcc';
+  format: 'text' | 'json' | 'sarif' | 'gcc' | 'html';
+  output?: string;
   fix: boolean;
   severities: Record<string, SeveritySetting>;
   only?: string[];
@@ -84,10 +87,13 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' | 'list' {
         return 'list';
       case '--format': {
         const f = value();
-        if (f !== 'text' && f !== 'json' && f !== 'sarif' && f !== 'gcc') throw new UsageError(`unknown format '${f}' (text, json, sarif, gcc)`);
+        if (f !== 'text' && f !== 'json' && f !== 'sarif' && f !== 'gcc' && f !== 'html') throw new UsageError(`unknown format '${f}' (text, json, sarif, gcc, html)`);
         o.format = f;
         break;
       }
+      case '--output':
+        o.output = value();
+        break;
       case '--fix':
         o.fix = true;
         break;
@@ -135,6 +141,8 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' | 'list' {
     }
   }
   if (!o.paths.length && o.stdinFilename === undefined && o.diff === undefined) throw new UsageError('no PATH given');
+  if (o.format === 'html' && !o.output) throw new UsageError('--format html needs --output DIR');
+  if (o.output !== undefined && o.format !== 'html') throw new UsageError('--output goes with --format html');
   if (o.diff === '-' && o.stdinFilename !== undefined) throw new UsageError('--diff - and --stdin-filename both read standard input');
   return o;
 }
@@ -219,7 +227,7 @@ export async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   let ioError = false;
   const errors: string[] = [];
-  const withFixes = opts.format === 'sarif';
+  const withFixes = opts.format === 'sarif' || opts.format === 'html';
   const jobs: FileJob[] = [];
   const configs = new ConfigResolver();
   const settingsFor = (file: string) => {
@@ -298,6 +306,17 @@ export async function main(argv: string[]): Promise<number> {
     case 'gcc':
       output = formatGcc(outcomes);
       break;
+    case 'html': {
+      const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+      try {
+        const report = writeHtmlReport(outcomes, opts.output!, { version: VERSION, command: ['dma-check', ...argv].map(quote).join(' '), started: new Date(started) });
+        output = `${report.index}\n`;
+      } catch (e) {
+        process.stderr.write(`dma-check: cannot write the report into ${opts.output}: ${e instanceof Error ? e.message : String(e)}\n`);
+        return 2;
+      }
+      break;
+    }
     default:
       output = formatText(outcomes, !!process.stdout.isTTY && !process.env.NO_COLOR);
   }
