@@ -24,7 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ],
     synchronize: { configurationSection: 'dma' },
     outputChannel: output,
-    initializationOptions: { rules: vscode.workspace.getConfiguration('dma').get('rules') ?? {} },
+    initializationOptions: { rules: vscode.workspace.getConfiguration('dma').get('rules') ?? {}, trusted: vscode.workspace.isTrusted },
   };
   client = new LanguageClient('dma', 'DMA API Assistant', serverOptions, clientOptions);
 
@@ -37,7 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('dma.showRuleDocumentation', async (rule?: string) => {
       const ids = (await vscode.commands.executeCommand<string[]>('dma.internal.ruleIds')) ?? [];
       const picked = rule ?? (await vscode.window.showQuickPick(ids.length ? ids : ruleIdsFromDocs(context), { placeHolder: 'Rule' }));
-      if (!picked) return;
+      if (!picked || !/^[a-z][a-z-]*$/.test(picked)) return;
       const doc = vscode.Uri.file(context.asAbsolutePath(path.join('docs', 'rules', `${picked}.md`)));
       await vscode.commands.executeCommand('markdown.showPreview', doc);
     }),
@@ -45,6 +45,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   await client.start();
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification('dma/trust', { trusted: true })));
   context.subscriptions.push(
     client.onNotification('dma/status', (p: { busy: boolean }) => {
       if (p.busy) status.show();

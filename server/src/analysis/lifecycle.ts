@@ -284,7 +284,7 @@ export function testOf(ctx: FunctionContext, r: Resource, cond: Node, acquired: 
   if (isHandle(ctx, r, e)) return truthiness(r, e);
   // A variable holding the result of dma_mapping_error(dev, h).
   if (e.type === 'identifier' && r.kind === 'map') {
-    const holder = checkHolder(ctx, r, e.text);
+    const holder = checkHolder(ctx, r, e.text, e.startIndex);
     if (holder) return { t: 'failed', f: 'ok' };
   }
   // Anything else that tests the handle deep inside: counted as checked, edges unknown.
@@ -363,14 +363,20 @@ function mirror(op: string): string {
 /** `err = dma_mapping_error(dev, h);` — the variable that now holds the test. */
 const holdersCache = new WeakMap<FunctionContext, Node[]>();
 
-function checkHolder(ctx: FunctionContext, r: Resource, name: string): boolean {
+function checkHolder(ctx: FunctionContext, r: Resource, name: string, at: number): boolean {
   let assignments = holdersCache.get(ctx);
   if (!assignments) {
-    // Only assignments of a mapping-error test can make a holder.
-    assignments = ctx.body.descendantsOfType(['assignment_expression', 'init_declarator']).filter((a) => /mapping_error/.test(a.text));
+    assignments = ctx.body.descendantsOfType(['assignment_expression', 'init_declarator']);
     holdersCache.set(ctx, assignments);
   }
+  // The variable's last assignment before the test must be the mapping-error test.
+  let last: Node | undefined;
   for (const a of assignments) {
+    if (a.startIndex >= at) break;
+    const left = a.type === 'assignment_expression' ? a.childForFieldName('left') : a.childForFieldName('declarator');
+    if (left?.text === name) last = a;
+  }
+  for (const a of last ? [last] : []) {
     const left = a.type === 'assignment_expression' ? a.childForFieldName('left') : a.childForFieldName('declarator');
     const right = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
     if (!left || !right || left.text !== name) continue;

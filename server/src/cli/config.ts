@@ -19,7 +19,7 @@ export interface DmaCheckConfig {
   root: string;
   source: string;
   rules: Record<string, SeveritySetting>;
-  ignore: RegExp[];
+  ignore: Glob[];
   wrappers: Record<string, string>;
 }
 
@@ -74,7 +74,7 @@ export function parseConfig(raw: unknown, root: string, source: string): DmaChec
     if (!l) throw new Error(`rule ${id}: unknown level '${String(level)}'`);
     rules[id] = l;
   }
-  const ignore = ((o.ignore ?? []) as unknown[]).map((g) => globToRegExp(String(g)));
+  const ignore = ((o.ignore ?? []) as unknown[]).map((g) => compileGlob(String(g)));
   const wrappers: Record<string, string> = {};
   for (const [name, api] of Object.entries((o.wrappers ?? {}) as Record<string, unknown>)) wrappers[name] = String(api);
   return { root, source, rules, ignore, wrappers };
@@ -83,21 +83,66 @@ export function parseConfig(raw: unknown, root: string, source: string): DmaChec
 export function isIgnored(config: DmaCheckConfig | undefined, file: string): boolean {
   if (!config || !config.ignore.length) return false;
   const rel = path.relative(config.root, path.resolve(file)).split(path.sep).join('/');
-  return config.ignore.some((re) => re.test(rel));
+  return config.ignore.some((g) => g.matches(rel));
 }
 
-/** `**` any depth, `*` within a path segment, `?` one character; a pattern without `/` matches the base name anywhere. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
+export interface Glob {
+  source: string;
+  matches(path: string): boolean;
+}
+
+/**
+ * `**` any depth, `*` within a path segment, `?` one character; a pattern
+ * without `/` matches the base name anywhere. Matched by dynamic programming
+ * over (pattern position, path position): linear in their product, never
+ * exponential, whatever the pattern.
+ */
+export function compileGlob(glob: string): Glob {
+  type Token = { kind: 'any' | 'star' | 'one' | 'char'; ch?: string };
+  const tokens: Token[] = [];
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
     if (c === '*' && glob[i + 1] === '*') {
-      re += '.*';
+      tokens.push({ kind: 'any' });
       i++;
       if (glob[i + 1] === '/') i++;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    } else if (c === '*') tokens.push({ kind: 'star' });
+    else if (c === '?') tokens.push({ kind: 'one' });
+    else tokens.push({ kind: 'char', ch: c });
   }
-  return glob.includes('/') ? new RegExp(`^${re}$`) : new RegExp(`(^|/)${re}$`);
+  const anchored = glob.includes('/');
+  const matchFrom = (p: string): boolean => {
+    // reach[j]: the first j tokens can match a prefix of p ending here.
+    let reach = new Array<boolean>(tokens.length + 1).fill(false);
+    reach[0] = true;
+    const close = (r: boolean[]) => {
+      for (let j = 0; j < tokens.length; j++) if (r[j] && (tokens[j].kind === 'any' || tokens[j].kind === 'star')) r[j + 1] = true;
+      return r;
+    };
+    close(reach);
+    for (const ch of p) {
+      const next = new Array<boolean>(tokens.length + 1).fill(false);
+      for (let j = 0; j < tokens.length; j++) {
+        if (!reach[j]) continue;
+        const t = tokens[j];
+        if (t.kind === 'any') next[j] = true;
+        else if (t.kind === 'star') {
+          if (ch !== '/') next[j] = true;
+        } else if (t.kind === 'one') {
+          if (ch !== '/') next[j + 1] = true;
+        } else if (t.ch === ch) next[j + 1] = true;
+      }
+      reach = close(next);
+    }
+    return reach[tokens.length];
+  };
+  return {
+    source: glob,
+    matches: (p: string) => {
+      if (anchored) return matchFrom(p);
+      const parts = p.split('/');
+      for (let i = 0; i < parts.length; i++) if (matchFrom(parts.slice(i).join('/'))) return true;
+      return false;
+    },
+  };
 }

@@ -52,6 +52,7 @@ export function startServer(connection: Connection): void {
   // .dma-check.json files, read only inside the workspace folders.
   let workspaceRoots: string[] = [];
   let configs = new ConfigResolver();
+  let trusted = true;
 
   connection.onInitialize(async (params: InitializeParams) => {
     try {
@@ -59,7 +60,9 @@ export function startServer(connection: Connection): void {
     } catch (e) {
       log(`could not load the C parser: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const init = (params.initializationOptions ?? {}) as { rules?: Record<string, SeveritySetting>; debounceMs?: number };
+    const init = (params.initializationOptions ?? {}) as { rules?: Record<string, SeveritySetting>; debounceMs?: number; trusted?: boolean };
+    // VS Code says whether the workspace is trusted; an untrusted one's .dma-check.json is not read.
+    trusted = init.trusted !== false;
     if (init.rules) severities = normalizeSeverities(init.rules);
     if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) debounceMs = init.debounceMs;
     configurationPull = !!params.capabilities.workspace?.configuration;
@@ -151,7 +154,7 @@ export function startServer(connection: Connection): void {
   function optionsFor(uri: string): AnalyzeOptions {
     const file = uriPath(uri);
     const inWorkspace = uri.startsWith('file:') && workspaceRoots.some((r) => file.startsWith(r.endsWith('/') ? r : `${r}/`));
-    const cfg = inWorkspace ? configs.forFile(file) : undefined;
+    const cfg = inWorkspace && trusted ? configs.forFile(file) : undefined;
     if (cfg && isIgnored(cfg, file)) return { path: file, severities: Object.fromEntries(RULES.map((r) => [r.id, 'off' as const])) };
     return { path: file, severities: { ...(cfg?.rules ?? {}), ...severities }, wrappers: cfg?.wrappers };
   }
@@ -222,6 +225,12 @@ export function startServer(connection: Connection): void {
       }
     }
     return actions;
+  });
+
+  connection.onNotification('dma/trust', (p: { trusted: boolean }) => {
+    trusted = !!p.trusted;
+    configs = new ConfigResolver(workspaceRoots);
+    for (const s of docs.values()) schedule(s, 0);
   });
 
   connection.onHover((p) => {

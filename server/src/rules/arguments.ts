@@ -226,7 +226,7 @@ function freeInAtomic(a: FunctionAnalysis, call: DmaCall, atomicInfo: () => Atom
   a.report({
     rule: 'free-in-atomic',
     node: call.node,
-    message: `${call.name}() ${where}: it may sleep or need IRQs on (vunmap, IOMMU unmap) and triggers WARN_ON(irqs_disabled()); release the buffer after the unlock`,
+    message: `${call.name}() ${where}: freeing DMA memory may sleep (vunmap of a remapped buffer, IOMMU unmap, the pool's mutex) and warns when IRQs are off; release the buffer after the unlock`,
     related: lock === 'irq-handler' ? [] : [{ node: lock, message: `${callName(lock)}() makes the context atomic` }],
     fix: lock === 'irq-handler' ? undefined : () => moveAfterUnlock(a, call, lock),
   });

@@ -11,6 +11,7 @@ import { keyOf, releaseName } from '../analysis/lifecycle';
 import { callArgs, callName, isZeroLiteral, lastName, stripParens } from '../analysis/syntax';
 import { insertCheckFix, releaseOnErrorFix, releaseStatement } from '../fixes/unwind';
 import { sizesDiffer } from '../analysis/values';
+import { ambiguousHandle } from './streaming';
 import { deleteStatement, replaceNode } from '../fixes/edits';
 import { code, type FunctionAnalysis } from './context';
 import type { Fix, TextEdit } from '../types';
@@ -29,11 +30,11 @@ export function checkCoherent(a: FunctionAnalysis): void {
           node: leak.exit,
           message: `${code(r.lhs ?? r.call.node)} from ${r.call.name}() is not released when this error path ${leak.exit.type === 'goto_statement' ? `jumps to ${code(leak.exit.childForFieldName('label') ?? leak.exit)}` : 'returns'}: the ${r.kind === 'pool' ? 'pool' : 'DMA memory'} leaks; release it with ${releaseName(r)}()`,
           steps: leak.steps,
-          fix: () => releaseOnErrorFix(a.fn, a.lifecycles, lc, leak),
+          fix: ambiguousHandle(a, lc) ? undefined : () => releaseOnErrorFix(a.fn, a.lifecycles, lc, leak),
         });
       }
     }
-    for (const rel of lc.releases) releases(a, lc, rel);
+    if (!ambiguousHandle(a, lc)) for (const rel of lc.releases) releases(a, lc, rel);
     adjusted(a, lc);
     zeroing(a, lc);
   }

@@ -33,7 +33,7 @@ export function checkStreaming(a: FunctionAnalysis): void {
         node: leak.exit,
         message: `${code(r.lhs ?? r.call.node)} mapped by ${r.call.name}() is still mapped when this error path ${leak.exit.type === 'goto_statement' ? `jumps to ${code(leak.exit.childForFieldName('label') ?? leak.exit)}` : 'returns'}: the IOMMU/swiotlb slot leaks and dma-debug reports it at unbind`,
         steps: leak.steps,
-        fix: () => releaseOnErrorFix(a.fn, a.lifecycles, lc, leak),
+        fix: ambiguousHandle(a, lc) ? undefined : () => releaseOnErrorFix(a.fn, a.lifecycles, lc, leak),
       });
     }
     pairing(a, lc);
@@ -122,10 +122,26 @@ function misuse(a: FunctionAnalysis, lc: Lifecycle): void {
   }
 }
 
+/**
+ * The same handle is also acquired elsewhere in the function with other
+ * arguments (`dma_map_single(…, len, …)` in one branch, `dma_map_page(…,
+ * PAGE_SIZE, …)` in the other): which one a release pairs with is not known.
+ */
+export function ambiguousHandle(a: FunctionAnalysis, lc: Lifecycle): boolean {
+  const r = lc.resource;
+  if (!r.key) return false;
+  const shape = (x: Lifecycle) => {
+    const c = x.resource.call;
+    const arg = (i: number | undefined) => (i !== undefined && c.args[i] ? c.args[i].text.replace(/\s+/g, '') : '');
+    return `${c.name}|${arg(c.api.size)}|${arg(c.api.direction)}|${arg(c.api.nents)}`;
+  };
+  return a.lifecycles.some((o) => o !== lc && o.resource.key === r.key && shape(o) !== shape(lc));
+}
+
 /** Direction, size and count of the releases and syncs paired with a mapping. */
 function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
   const r = lc.resource;
-  if (r.call.wrapper) return;
+  if (r.call.wrapper || ambiguousHandle(a, lc)) return;
   const mapDir = argText(r.call.args, r.call.api.direction);
   for (const rel of lc.releases) {
     if (rel.indirect || !rel.call.api) continue;
