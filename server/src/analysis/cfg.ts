@@ -95,24 +95,11 @@ class Builder {
         n.succ = [thenEntry, elseEntry];
         return n.id;
       }
-      case 'while_statement': {
-        const cond = s.childForFieldName('condition');
-        const n = this.add('cond', cond ? unwrapCondition(cond) : undefined);
-        n.loop = true;
-        const body = s.childForFieldName('body');
-        const bodyEntry = body ? this.build(body, n.id, { breakTo: next, continueTo: n.id }) : n.id;
-        n.succ = [bodyEntry, next];
-        return n.id;
-      }
-      case 'do_statement': {
-        const cond = s.childForFieldName('condition');
-        const n = this.add('cond', cond ? unwrapCondition(cond) : undefined);
-        n.loop = true;
-        const body = s.childForFieldName('body');
-        const bodyEntry = body ? this.build(body, n.id, { breakTo: next, continueTo: n.id }) : n.id;
-        n.succ = [bodyEntry, next];
-        return bodyEntry;
-      }
+      case 'while_statement':
+        return this.conditionLoop(s, next).head;
+      case 'do_statement':
+        // The body runs first, then the condition decides.
+        return this.conditionLoop(s, next).bodyEntry;
       case 'for_statement': {
         const init = s.childForFieldName('initializer');
         const cond = s.childForFieldName('condition');
@@ -204,6 +191,17 @@ class Builder {
         if (isExpressionStatementLike(s) && isNoReturnCall(s)) return this.add('stmt', s, [this.exit]).id;
         return this.add('stmt', s, [next]).id;
     }
+  }
+
+  /** A loop headed by its condition: true enters the body, false leaves; the body returns to the head. */
+  private conditionLoop(s: Node, next: number): { head: number; bodyEntry: number } {
+    const cond = s.childForFieldName('condition');
+    const n = this.add('cond', cond ? unwrapCondition(cond) : undefined);
+    n.loop = true;
+    const body = s.childForFieldName('body');
+    const bodyEntry = body ? this.build(body, n.id, { breakTo: next, continueTo: n.id }) : n.id;
+    n.succ = [bodyEntry, next];
+    return { head: n.id, bodyEntry };
   }
 
   finish(entry: number): Cfg {

@@ -80,8 +80,6 @@ export interface Lifecycle {
   releases: Release[];
   /** `p = PTR_ALIGN(p, …)`, `p += off`: the original pointer is lost. */
   adjustments: Node[];
-  /** Statements that use the handle after it was released. */
-  usesAfterRelease: { node: Node; steps: Step[] }[];
   /** The first statement using the buffer once the check passed (for redundant zeroing). */
   firstUseAfterCheck?: Node;
   /** Returned to the caller: the function is a wrapper. */
@@ -613,7 +611,7 @@ interface NodeEffects {
 const MAX_VISITS = 200_000;
 
 export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
-  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], usesAfterRelease: [], returned: r.use === 'returned', heldNodes: new Set() };
+  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new Set() };
   const effects = new Map<number, NodeEffects>();
   const eff = (id: number): NodeEffects => {
     let e = effects.get(id);
@@ -628,7 +626,6 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   const misuseAt = new Set<number>();
   const releaseSeen = new Set<string>();
   const adjustSeen = new Set<number>();
-  const afterReleaseSeen = new Set<number>();
   const acqStep: Step = { node: r.call.node, message: acquisitionText(r) };
   const start: Trail = { step: acqStep };
   const stack: Frame[] = [];
@@ -725,10 +722,6 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     // Uses.
     if (e.uses.length) {
       if (state === 'unchecked' && !lc.uncheckedUse) lc.uncheckedUse = { node: e.uses[0], steps: toSteps({ step: { node: e.uses[0], message: 'used before any check' }, prev: trail }) };
-      if (state === 'released' && !e.releases.length && !afterReleaseSeen.has(node.id)) {
-        afterReleaseSeen.add(node.id);
-        lc.usesAfterRelease.push({ node: e.uses[0], steps: toSteps({ step: { node: e.uses[0], message: 'used after release' }, prev: trail }) });
-      }
       if (state === 'ok' && !lc.firstUseAfterCheck) lc.firstUseAfterCheck = node.ast;
     }
     if (e.adjusts.length && (state === 'ok' || state === 'unchecked') && !adjustSeen.has(node.id)) {
