@@ -129,13 +129,15 @@ function misuse(a: FunctionAnalysis, lc: Lifecycle): void {
  */
 export function ambiguousHandle(a: FunctionAnalysis, lc: Lifecycle): boolean {
   const r = lc.resource;
-  if (!r.key) return false;
+  // What is mapped: the stored handle, or for a scatterlist the list itself.
+  const identity = (x: Lifecycle) => x.resource.key || x.resource.bufferKey || '';
+  if (!identity(lc)) return false;
   const shape = (x: Lifecycle) => {
     const c = x.resource.call;
     const arg = (i: number | undefined) => (i !== undefined && c.args[i] ? c.args[i].text.replace(/\s+/g, '') : '');
     return `${c.name}|${arg(c.api.size)}|${arg(c.api.direction)}|${arg(c.api.nents)}`;
   };
-  return a.lifecycles.some((o) => o !== lc && o.resource.key === r.key && shape(o) !== shape(lc));
+  return a.lifecycles.some((o) => o !== lc && identity(o) === identity(lc) && o.resource.kind === r.kind && shape(o) !== shape(lc));
 }
 
 /** Direction, size and count of the releases and syncs paired with a mapping. */
