@@ -575,6 +575,41 @@ function forgetAssigned(decisions: string, names: string[]): string {
     .join('\u0001');
 }
 
+const repeatedCache = new WeakMap<FunctionContext, Set<string>>();
+
+/**
+ * The decision key of a condition the function tests more than once (only
+ * those can correlate), '' otherwise: remembering every branch would keep
+ * paths apart that the walk can merge.
+ */
+function repeatedCondition(ctx: FunctionContext, cond: Node): string {
+  let repeated = repeatedCache.get(ctx);
+  if (!repeated) {
+    const seen = new Set<string>();
+    repeated = new Set<string>();
+    for (const n of ctx.cfg.nodes) {
+      if (n.kind !== 'cond' || !n.ast || n.loop) continue;
+      const k = decisionKey(n.ast);
+      if (!k) continue;
+      if (seen.has(k)) repeated.add(k);
+      seen.add(k);
+    }
+    for (const n of ctx.dmaCalls) {
+      // The branch an acquisition sits in counts as one test too.
+      for (let p = n.node.parent; p; p = p.parent) {
+        if (p.type !== 'if_statement') continue;
+        const c = p.childForFieldName('condition');
+        const inner = c && c.type === 'parenthesized_expression' && c.namedChildCount === 1 ? c.namedChild(0)! : c;
+        const k = inner ? decisionKey(inner) : '';
+        if (k && seen.has(k)) repeated.add(k);
+      }
+    }
+    repeatedCache.set(ctx, repeated);
+  }
+  const k = decisionKey(cond);
+  return repeated.has(k) ? k : '';
+}
+
 /** The branches the acquisition itself sits in: `if (c) p = alloc();` decided c. */
 function enclosingDecisions(call: Node): string {
   let decisions = '';
@@ -621,7 +656,12 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     }
     return e;
   };
-  const seen = new Set<string>();
+  // Memo: each (node, handle state, error sign, failure flag, decisions) is
+  // walked once. Gotos that reach an already-walked state share its outcome:
+  // `merges` records them, and their leaks are added once the walk is done.
+  const seen = new Map<string, number>();
+  const merges: { from: number; into: number; at: number }[] = [];
+  const leakVia: { via: number; exit: Node; steps: Step[] }[] = [];
   const leakAt = new Set<number>();
   const misuseAt = new Set<number>();
   const releaseSeen = new Set<string>();
@@ -661,9 +701,15 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     // A decision no longer holds once a name it reads is assigned.
     curDecisions = f.decisions && ctx.cfg.nodes[f.node].ast ? forgetAssigned(f.decisions, assignedNames(ctx.cfg.nodes[f.node].ast!)) : f.decisions;
     f.decisions = curDecisions;
-    const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.viaGoto}|${f.decisions}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
+    const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.decisions}`;
+    const firstVia = seen.get(k);
+    if (firstVia !== undefined) {
+      if (f.viaGoto >= 0 && firstVia >= 0 && firstVia !== f.viaGoto) merges.push({ from: f.viaGoto, into: firstVia, at: f.node });
+      continue;
+    }
+    seen.set(k, f.viaGoto);
+    // Released (or handed over) for good: nothing more to learn on this path.
+    if (f.state === 'maybe' && f.viaGoto >= 0) continue;
     const node = ctx.cfg.nodes[f.node];
     if (node.kind === 'exit') continue;
     if (node.id === r.cfgNode) continue; // around a loop to the acquisition again
@@ -744,7 +790,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
           if (!leakAt.has(at)) {
             leakAt.add(at);
             const exitNode = ctx.cfg.nodes[at].ast!;
-            lc.leaks.push({ exit: exitNode, steps: toSteps({ step: { node: node.ast!, message: `returns without ${releaseName(r)}()` }, prev: trail }) });
+            const steps = toSteps({ step: { node: node.ast!, message: `returns without ${releaseName(r)}()` }, prev: trail });
+            lc.leaks.push({ exit: exitNode, steps });
+            if (f.viaGoto >= 0) leakVia.push({ via: f.viaGoto, exit: node.ast!, steps });
           }
         }
         continue;
@@ -756,7 +804,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         if (!node.ast) break;
         const et = errTest(ctx, node.ast);
         const fe = failureEdge(ctx, node.ast);
-        const key = node.loop ? '' : decisionKey(node.ast);
+        const key = node.loop ? '' : repeatedCondition(ctx, node.ast);
         const earlier = key ? decided(f.decisions, key) : undefined;
         for (let i = 0; i < node.succ.length; i++) {
           if (earlier !== undefined && earlier !== i) continue;
@@ -770,6 +818,22 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         break;
     }
     for (const s of node.succ) pushF(s, state, err, f.failed, f.viaGoto, trail);
+  }
+  // Gotos merged into an already-walked state leak wherever that state leaked
+  // downstream of the merge point.
+  for (let i = 0; i < leakVia.length; i++) {
+    const leak = leakVia[i];
+    for (const m of merges) {
+      if (m.into !== leak.via || leakAt.has(m.from)) continue;
+      const mergeAt = ctx.cfg.nodes[m.at].ast;
+      if (mergeAt && mergeAt.startIndex > leak.exit.startIndex) continue;
+      leakAt.add(m.from);
+      const gotoNode = ctx.cfg.nodes[m.from].ast!;
+      const tail = leak.steps.filter((s) => !mergeAt || s.node.startIndex >= mergeAt.startIndex);
+      const steps = [leak.steps[0], { node: gotoNode, message: `jumps to ${ctx.cfg.nodes[m.from].label}` }, ...tail];
+      lc.leaks.push({ exit: gotoNode, steps });
+      leakVia.push({ via: m.from, exit: leak.exit, steps });
+    }
   }
   // A handle never tested is reported as unchecked; its error paths are not leaks on top of that.
   if (!lc.checked) lc.leaks = [];
