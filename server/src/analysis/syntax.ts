@@ -86,18 +86,6 @@ export function isFieldKey(key: string): boolean {
   return key.includes('->') || key.includes('.') || key.startsWith('*');
 }
 
-/** Calls at or under `node` (not descending into nested function definitions). */
-export function callsIn(node: Node): Node[] {
-  return node.descendantsOfType('call_expression');
-}
-
-export function isCallTo(node: Node, names: ReadonlySet<string> | string): boolean {
-  const n = stripParens(node);
-  if (n.type !== 'call_expression') return false;
-  const name = callName(n);
-  return typeof names === 'string' ? name === names : names.has(name);
-}
-
 /** All descendants (including `node`) in document order. */
 export function walk(node: Node): Node[] {
   const out: Node[] = [];
@@ -110,17 +98,6 @@ export function walk(node: Node): Node[] {
   return out;
 }
 
-/** Identifier-like nodes under `node` whose key (or key prefix) matches. */
-export function mentions(node: Node, keys: ReadonlySet<string>): boolean {
-  if (keys.size === 0) return false;
-  for (const n of walk(node)) {
-    if (n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression') {
-      if (keys.has(exprKey(n))) return true;
-    }
-  }
-  return false;
-}
-
 export function isNullLiteral(node: Node): boolean {
   const n = stripParens(node);
   return n.type === 'null' || (n.type === 'identifier' && n.text === 'NULL') || (n.type === 'number_literal' && n.text === '0');
@@ -129,26 +106,4 @@ export function isNullLiteral(node: Node): boolean {
 export function isZeroLiteral(node: Node): boolean {
   const n = stripParens(node);
   return n.type === 'number_literal' && /^0+[uUlL]*$/.test(n.text);
-}
-
-/** The statement that contains `node` (the child of a compound statement, case or label). */
-export function enclosingStatement(node: Node): Node {
-  let n: Node = node;
-  while (n.parent) {
-    const p = n.parent;
-    if (
-      p.type === 'compound_statement' ||
-      p.type === 'case_statement' ||
-      p.type === 'labeled_statement' ||
-      p.type === 'translation_unit' ||
-      p.type === 'ERROR' ||
-      (p.type === 'if_statement' && n.type.endsWith('statement')) ||
-      (p.type === 'else_clause' && n.type.endsWith('statement')) ||
-      ((p.type === 'while_statement' || p.type === 'for_statement' || p.type === 'do_statement') && n.type.endsWith('statement'))
-    ) {
-      if (n.type.endsWith('statement') || n.type === 'declaration' || n.type === 'expression_statement') return n;
-    }
-    n = p;
-  }
-  return n;
 }
