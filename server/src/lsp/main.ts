@@ -11,6 +11,7 @@ import {
   TextDocumentSyncKind,
   DiagnosticSeverity,
   CodeActionKind,
+  CodeActionTriggerKind,
   type Diagnostic,
   type CodeAction,
   type InitializeParams,
@@ -188,7 +189,10 @@ export function startServer(connection: Connection): void {
     const doc = state.doc;
     const text = doc.getText();
     const only = p.context.only;
-    const wantsFixAll = !only || only.some((k) => 'source.fixAll.dma'.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll);
+    // Fix-all re-analyses the file once per round: not for the light bulb's
+    // automatic requests on every cursor move, only when asked for.
+    const automatic = p.context.triggerKind === CodeActionTriggerKind.Automatic;
+    const wantsFixAll = only ? only.some((k) => 'source.fixAll.dma'.startsWith(k) || k === CodeActionKind.Source || k === CodeActionKind.SourceFixAll) : !automatic;
     const wantsQuickFix = !only || only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k === CodeActionKind.QuickFix);
     const result = state.analyzer.analyze(text, { ...optionsFor(doc.uri), withFixes: true });
     const actions: CodeAction[] = [];
