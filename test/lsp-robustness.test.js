@@ -335,3 +335,29 @@ describe('client disconnect', () => {
 		}
 	});
 });
+
+describe('awkward documents', () => {
+	// The same inputs the CLI is tested with: each gives findings or nothing,
+	// and the server answers the next request.
+	const body = METH.slice(METH.indexOf('static'));
+	const cases = {
+		'an empty document': '',
+		'a document of 100,000 lines': `${body}\n${'int filler_line;\n'.repeat(100000)}`,
+		'unbalanced braces': `${body}\n}}}\nstatic int broken(void)\n{\n\tif (x) {\n\t\tdma_map_single(NULL, p, 4, DMA_TO_DEVICE);\n`,
+		'text decoded from Latin-1 (bytes that are not UTF-8)': `/* Copyright \u00a9 J\u00f6rg M\u00fcller, \u00ff\u00fe */\n${body}`,
+	};
+	for (const [name, text] of Object.entries(cases)) {
+		test(`${name}: diagnostics are published and the server stays responsive`, async () => {
+			await withServer(async (client) => {
+				const uri = uriFor('awkward');
+				client.open(uri, text);
+				const pub = await client.waitForDiagnostics(uri, (p) => p.version === 1);
+				assert.ok(Array.isArray(pub.diagnostics));
+				const expected = (await core.analyzeText(text, { path: new URL(uri).pathname })).findings.length;
+				assert.equal(pub.diagnostics.length, expected);
+				const hover = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+				assert.ok(hover === null || typeof hover === 'object');
+			});
+		});
+	}
+});
