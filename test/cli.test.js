@@ -187,6 +187,23 @@ describe('I/O errors and odd files', () => {
 		assert.equal(r.stdout.trimEnd().split('\n').length, 2, 'meth.c still reported');
 	});
 
+	/**
+	 * chmod 000 means nothing to root, so as root the CLI runs as `nobody`
+	 * (65534) — when nobody can load the CLI from this checkout (a checkout
+	 * under a 0700 directory cannot). Returns the uid to run as, undefined
+	 * for a normal user, or null after skipping with the reason.
+	 */
+	function unprivilegedUid(t, asRoot) {
+		if (!asRoot) return undefined;
+		try {
+			execFileSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'dist', 'cli.js'))})`], { uid: 65534, gid: 65534, stdio: 'ignore' });
+			return 65534;
+		} catch {
+			t.skip('running as root and user nobody (65534) cannot load the CLI from this checkout, so chmod 000 cannot be tested');
+			return null;
+		}
+	}
+
 	test('an unreadable file: exit 2, "permission denied", the readable files still checked', async (t) => {
 		// chmod 000 means nothing to root, so as root the CLI runs as `nobody`.
 		const asRoot = process.getuid && process.getuid() === 0;
@@ -195,15 +212,8 @@ describe('I/O errors and odd files', () => {
 		fs.chmodSync(path.join(dir, 'a'), 0o755);
 		fs.chmodSync(path.join(dir, 'a', 'open.c'), 0o644);
 		fs.chmodSync(path.join(dir, 'a', 'locked.c'), 0o000);
-		const uid = asRoot ? 65534 : undefined;
-		if (asRoot) {
-			try {
-				execFileSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'dist', 'cli.js'))})`], { uid, gid: uid, stdio: 'ignore' });
-			} catch {
-				t.skip('running as root and user nobody (65534) cannot run the CLI from this checkout, so chmod 000 cannot be tested');
-				return;
-			}
-		}
+		const uid = unprivilegedUid(t, asRoot);
+		if (uid === null) return;
 		const r = await run(['--format', 'gcc', 'a'], { cwd: dir, uid });
 		assert.equal(r.code, 2, r.stderr);
 		assert.match(r.stderr, /a\/locked\.c: permission denied/);
@@ -216,15 +226,8 @@ describe('I/O errors and odd files', () => {
 		fs.chmodSync(dir, 0o755);
 		fs.chmodSync(path.join(dir, 'ok.c'), 0o644);
 		fs.chmodSync(path.join(dir, 'locked'), 0o000);
-		const uid = asRoot ? 65534 : undefined;
-		if (asRoot) {
-			try {
-				execFileSync(process.execPath, ['-e', '0'], { uid, gid: uid, stdio: 'ignore' });
-			} catch {
-				t.skip('running as root and cannot switch to user nobody');
-				return;
-			}
-		}
+		const uid = unprivilegedUid(t, asRoot);
+		if (uid === null) return;
 		const r = await run(['--format', 'gcc', '.'], { cwd: dir, uid });
 		assert.equal(r.code, 2);
 		assert.match(r.stderr, /locked: permission denied/);
