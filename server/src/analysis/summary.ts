@@ -16,7 +16,8 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
-  const localsFromApi = new Map<string, ApiEntry>();
+  const order = parameterOrder(fn);
+  const localsFromApi = new Map<string, Node>();
   const releases = new Set<string>();
   for (const n of walk(body)) {
     if (n.type === 'call_expression') {
@@ -55,24 +56,21 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
               endCharacter: n.startPosition.row === n.endPosition.row ? n.endPosition.column : n.startPosition.column + callee.length,
             });
           } else if (left?.type === 'identifier') {
-            localsFromApi.set(left.text, api);
+            localsFromApi.set(left.text, n);
           }
         } else if (parent?.type === 'init_declarator') {
           const d = parent.childForFieldName('declarator');
           const id = d && [...walk(d)].find((x) => x.type === 'identifier');
-          if (id) localsFromApi.set(id.text, api);
+          if (id) localsFromApi.set(id.text, n);
         }
       }
     } else if (n.type === 'return_statement') {
       const e = n.namedChild(0);
       if (!e) continue;
       const v = stripParens(e);
-      if (v.type === 'call_expression') {
-        const api = lookupApi(callName(v));
-        if (api && ACQUIRE_ROLES.has(api.role)) summary.wraps = api;
-      } else if (v.type === 'identifier' && localsFromApi.has(v.text)) {
-        summary.wraps = localsFromApi.get(v.text);
-      }
+      const inner = v.type === 'call_expression' ? v : v.type === 'identifier' ? localsFromApi.get(v.text) : undefined;
+      const api = inner && lookupApi(callName(inner));
+      if (inner && api && ACQUIRE_ROLES.has(api.role)) summary.wraps = wrapperEntry(api, callArgs(inner), order);
     }
   }
   summary.releases = [...releases];
@@ -82,6 +80,45 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
 /** `priv->rx[i].dma` → `priv.rx[].dma`: a field handle as any function of the file spells it. */
 export function fieldKey(node: Node): string {
   return exprKey(node).replace(/->/g, '.');
+}
+
+const POSITIONS = ['device', 'buffer', 'size', 'direction', 'handle', 'cpu', 'gfp', 'nents', 'pool', 'attrs', 'mask'] as const;
+
+/**
+ * The wrapped API as the wrapper's callers see it: an argument position
+ * carries over only where the wrapper passes one of its own parameters
+ * straight through (`alloc_ring(dev, nelem, elem_size, ...)` computes the
+ * size, so its callers have no size argument to compare).
+ */
+function wrapperEntry(api: ApiEntry, innerArgs: Node[], order: string[]): ApiEntry {
+  const entry: ApiEntry = { ...api };
+  for (const key of POSITIONS) {
+    const pos = api[key];
+    if (pos === undefined) continue;
+    const arg = innerArgs[pos] ? stripParens(innerArgs[pos]) : undefined;
+    let index = arg && arg.type === 'identifier' ? order.indexOf(arg.text) : -1;
+    if (index < 0 && arg && key === 'buffer') {
+      // `skb_tail_pointer(skb)`: the buffer is still the caller's `skb`.
+      const used = new Set(arg.descendantsOfType('identifier').map((id) => order.indexOf(id.text)).filter((i) => i >= 0));
+      if (used.size === 1) index = [...used][0];
+    }
+    entry[key] = index >= 0 ? index : undefined;
+  }
+  return entry;
+}
+
+/** Parameter names in declaration order (`''` for an unnamed one). */
+function parameterOrder(fn: Node): string[] {
+  const decl = fn.childForFieldName('declarator');
+  const list = decl?.descendantsOfType('parameter_list')[0];
+  if (!list) return [];
+  return list.namedChildren
+    .filter((p) => p.type === 'parameter_declaration' || p.type === 'variadic_parameter')
+    .map((p) => {
+      const d = p.childForFieldName('declarator');
+      const id = d && (d.type === 'identifier' ? d : d.descendantsOfType('identifier')[0]);
+      return id?.text ?? '';
+    });
 }
 
 function parameterNames(fn: Node): Set<string> {
