@@ -460,7 +460,7 @@ export function failureEdge(ctx: FunctionContext, cond: Node): number {
   const e = stripParens(cond);
   if (e.type === 'unary_expression' && e.child(0)?.text === '!') {
     const a = stripParens(e.childForFieldName('argument')!);
-    if (a.type === 'identifier' || a.type === 'field_expression' || a.type === 'subscript_expression') return 0;
+    if (a.type === 'identifier' || a.type === 'field_expression' || a.type === 'subscript_expression') return isCount(ctx, a) ? -1 : 0;
     if (a.type === 'call_expression' && /alloc|map|create|get|find|request|ioremap/.test(callName(a))) return 0;
     const inner = failureEdge(ctx, a);
     return inner === -1 ? -1 : 1 - inner;
@@ -494,6 +494,18 @@ export function failureEdge(ctx: FunctionContext, cond: Node): number {
     return right ? failureEdge(ctx, right) : -1;
   }
   return -1;
+}
+
+const COUNT_NAME = /(?:^|_)(?:len|length|size|count|cnt|num|nr|idx|index|flags?|bytes|remain(?:ing)?)$|^n$|^(?:len|size|count|num|nr)_/;
+
+/** `!data_len`: a count or length being zero is a case, not a failure. */
+function isCount(ctx: FunctionContext, e: Node): boolean {
+  if (e.type === 'identifier') {
+    const v = ctx.vars.get(e.text);
+    if (v) return !v.isPointer && !v.isArray && !/\bbool\b/.test(v.type) && COUNT_NAME.test(e.text);
+  }
+  const name = e.type === 'field_expression' ? e.childForFieldName('field')?.text ?? '' : e.text;
+  return COUNT_NAME.test(name);
 }
 
 /** Is this return an error exit, given what the path knows? */
@@ -798,7 +810,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         continue;
       }
       case 'goto':
-        pushF(node.succ[0], state, err, f.failed, node.id, { step: { node: node.ast!, message: `jumps to ${node.label}` }, prev: trail });
+        // `goto out;` as a statement of the function's main sequence is how the
+        // success path reaches a shared exit; only a conditional jump starts an error path.
+        pushF(node.succ[0], state, err, f.failed, unconditional(node.ast!) ? f.viaGoto : node.id, { step: { node: node.ast!, message: `jumps to ${node.label}` }, prev: trail });
         continue;
       case 'cond': {
         if (!node.ast) break;
@@ -884,6 +898,15 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
 }
 
 /** Is `release` inside a loop that does not contain `acquisition` (a `while (--i >= 0)` unwind)? */
+/** A statement reached on every pass through the function body: no branch or loop encloses it. */
+function unconditional(stmt: Node): boolean {
+  for (let p = stmt.parent; p; p = p.parent) {
+    if (p.type === 'function_definition') return true;
+    if (p.type !== 'compound_statement' && p.type !== 'labeled_statement') return false;
+  }
+  return false;
+}
+
 function unwindsInLoop(release: Node, acquisition: Node): boolean {
   for (let p = release.parent; p; p = p.parent) {
     if (p.type === 'while_statement' || p.type === 'for_statement' || p.type === 'do_statement') {
