@@ -14,6 +14,8 @@ export interface FunctionSummary {
   checksMapping?: boolean;
   /** Last names (`rx_ring`) of the handles it releases, directly or through release helpers. */
   releases: string[];
+  /** Parameters it passes straight to a release call, by position, with that call's role (`unmap`, `free`, …). */
+  releasedParams: { index: number; role: string }[];
   /** Struct fields it stores an allocation into: last name → allocation call name. */
   allocates: { field: string; api: string; managed: boolean; line: number; character: number; endCharacter: number }[];
   /** Streaming maps stored in struct fields: the field key (`priv.rx[].dma`) and the direction text. */

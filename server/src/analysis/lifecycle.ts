@@ -118,6 +118,9 @@ export function kindOf(api: ApiEntry): ResourceKind | undefined {
 /** A handle key as this function spells it: `p->f` through `p = &X` is `X.f`; `->` and `.` meet. */
 export function keyOf(ctx: FunctionContext, node: Node): string {
   let k = exprKey(node).replace(/->/g, '.');
+  // `*p_comp` through `p_comp = &info->p_completion_word` is that field.
+  const deref = /^\*([A-Za-z_]\w*)$/.exec(k);
+  if (deref && ctx.pointerAliases.has(deref[1])) return ctx.pointerAliases.get(deref[1])!.replace(/->/g, '.');
   const m = /^([A-Za-z_]\w*)/.exec(k);
   if (m && ctx.pointerAliases.has(m[1]) && k.length > m[1].length) {
     k = ctx.pointerAliases.get(m[1])!.replace(/->/g, '.') + k.slice(m[1].length);
@@ -1017,6 +1020,16 @@ function mentionsKeys(ctx: FunctionContext, r: Resource, n: Node): boolean {
   return false;
 }
 
+/** Release roles a wrapper may pass a resource of each kind to. */
+const WRAPPED_RELEASE: Record<ResourceKind, string[]> = {
+  map: ['unmap'],
+  sg: ['unmap-sg'],
+  sgtable: ['unmap-sgtable'],
+  alloc: ['free'],
+  'pool-alloc': ['pool-free'],
+  pool: ['pool-destroy'],
+};
+
 /** Does `call` release resource `r`? */
 function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Node[]): { match: boolean; mismatch: boolean; indirect: boolean } {
   const no = { match: false, mismatch: false, indirect: false };
@@ -1062,8 +1075,14 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
   const summary = ctx.facts.summaries.get(name);
   // A scatterlist mapping is known to helpers by its list (`req->src`), not its count.
   const named = (r.kind === 'sg' || r.kind === 'sgtable') && r.bufferKey ? r.bufferKey : r.key;
-  const last = named.replace(/^&/, '').replace(/\[\d*\]$/, '').split('.').pop() ?? '';
+  const last = named.replace(/^sg_dma_address\((.*)\)$/, '$1').replace(/^&/, '').replace(/\[\d*\]$/, '').split('.').pop() ?? '';
   if (summary) {
+    // A same-file release wrapper given the handle itself (`unmap_descbuffer(ring, meta->dmaaddr, ...)`).
+    for (const p of summary.releasedParams) {
+      if (!args[p.index] || !WRAPPED_RELEASE[r.kind].includes(p.role)) continue;
+      const keys = (r.kind === 'sg' || r.kind === 'sgtable') && r.bufferKey ? r.bufferKey : r.keys;
+      if (argIs(p.index, keys)) return { match: true, mismatch: false, indirect: false };
+    }
     // A same-file helper that releases a field of this name, given the object (or what it was reached from).
     if (summary.releases.includes(last) && args.length > 0) return { match: true, mismatch: false, indirect: true };
     return no;

@@ -12,7 +12,7 @@ const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'po
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
 
 export function summarizeFunction(fn: Node, name: string): FunctionSummary {
-  const summary: FunctionSummary = { name, releases: [], allocates: [], fieldMaps: [] };
+  const summary: FunctionSummary = { name, releases: [], releasedParams: [], allocates: [], fieldMaps: [] };
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
@@ -30,6 +30,9 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
         const arg = pos !== undefined ? args[pos] : undefined;
         const last = arg ? lastName(arg) : '';
         if (last) releases.add(last);
+        const passed = arg && stripParens(arg);
+        const index = passed?.type === 'identifier' ? order.indexOf(passed.text) : -1;
+        if (index >= 0 && !summary.releasedParams.some((p) => p.index === index)) summary.releasedParams.push({ index, role: api.role });
         if (api.handle !== undefined && args[api.handle]) {
           const h = lastName(args[api.handle]);
           if (h) releases.add(h);

@@ -78,6 +78,11 @@ export function lastName(node: Node): string {
     const arg = n.childForFieldName('argument');
     return arg ? lastName(arg) : '';
   }
+  // `sg_dma_address(&ctl->sg)`: an accessor names the field it reads.
+  if (n.type === 'call_expression' && callName(n) === 'sg_dma_address') {
+    const a = callArgs(n);
+    return a.length === 1 ? lastName(a[0]) : '';
+  }
   return '';
 }
 
