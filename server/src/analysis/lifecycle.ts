@@ -893,7 +893,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // left to the caller when another function of the file releases the field,
   // or when this function unwinds nothing on any error path; streaming
   // mappings only when a same-file caller and releaser exist.
-  if (isFieldKey(r.key) && lc.leaks.length && !lc.releases.length) {
+  if (isFieldKey(r.key) && lc.leaks.length && lc.releases.every((x) => x.indirect)) {
     const alloc = r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc';
     if (alloc ? releasedElsewhere(ctx, r) || !releasesOnErrorPaths(ctx) : callerCleansUp(ctx, r)) lc.leaks = [];
   }
