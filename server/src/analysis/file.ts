@@ -20,6 +20,8 @@ export interface FunctionSummary {
   allocates: { field: string; api: string; managed: boolean; line: number; character: number; endCharacter: number }[];
   /** Streaming maps stored in struct fields: the field key (`priv.rx[].dma`) and the direction text. */
   fieldMaps: { key: string; direction: string; line: number }[];
+  /** Field keys it assigns something other than a map result or zero (`desc->data = phys;`). */
+  fieldStores: string[];
 }
 
 export interface FileFacts {

@@ -12,13 +12,14 @@ const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'po
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
 
 export function summarizeFunction(fn: Node, name: string): FunctionSummary {
-  const summary: FunctionSummary = { name, releases: [], releasedParams: [], allocates: [], fieldMaps: [] };
+  const summary: FunctionSummary = { name, releases: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
   const order = parameterOrder(fn);
   const localsFromApi = new Map<string, Node>();
   const releases = new Set<string>();
+  const stores = new Set<string>();
   for (const n of walk(body)) {
     if (n.type === 'call_expression') {
       const callee = callName(n);
@@ -67,6 +68,10 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
           if (id) localsFromApi.set(id.text, n);
         }
       }
+    } else if (n.type === 'assignment_expression') {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (left?.type === 'field_expression' && right && storesOther(right)) stores.add(fieldKey(left));
     } else if (n.type === 'return_statement') {
       const e = n.namedChild(0);
       if (!e) continue;
@@ -77,7 +82,20 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
     }
   }
   summary.releases = [...releases];
+  summary.fieldStores = [...stores];
   return summary;
+}
+
+/** A value stored into a handle field that is not a fresh mapping or a reset. */
+function storesOther(value: Node): boolean {
+  let v = stripParens(value);
+  while (v.type === 'cast_expression') v = stripParens(v.childForFieldName('value')!);
+  if (v.type === 'number_literal' || v.text === 'NULL' || v.text === 'DMA_MAPPING_ERROR') return false;
+  if (v.type === 'call_expression') {
+    const api = lookupApi(callName(v));
+    if (api && ACQUIRE_ROLES.has(api.role)) return false;
+  }
+  return true;
 }
 
 /** `priv->rx[i].dma` → `priv.rx[].dma`: a field handle as any function of the file spells it. */

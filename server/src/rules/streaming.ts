@@ -181,6 +181,10 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
   const local = new Set<number>();
   for (const lc of a.lifecycles) for (const rel of lc.releases) local.add(rel.call.node.id);
   const byKey = new Map<string, Set<string>>();
+  // A field that is also assigned from a local (`desc->data = phys;`) may
+  // hold mappings this join cannot see: the tx ring's, say, beside the rx ring's.
+  const storedOtherwise = new Set<string>();
+  for (const s of a.fn.facts.summaries.values()) for (const k of s.fieldStores) storedOtherwise.add(k);
   for (const s of a.fn.facts.summaries.values()) {
     if (s.name === a.fn.name) continue;
     for (const m of s.fieldMaps) {
@@ -199,6 +203,7 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
     const dir = call.args[api.direction];
     if (!handle || !dir || stripParens(handle).type !== 'field_expression') continue;
     if (a.lifecycles.some((lc) => lc.resource.keys.has(keyOf(a.fn, handle)))) continue;
+    if (!table && storedOtherwise.has(fieldKey(handle))) continue;
     const dirs = byKey.get(fieldKey(handle));
     if (!dirs || dirs.size !== 1) continue;
     const mapDir = [...dirs][0];
