@@ -86,6 +86,8 @@ export interface Lifecycle {
   returned: boolean;
   /** CFG nodes reached while the resource is held (acquired and not released). */
   heldNodes: Set<number>;
+  /** CFG nodes reached while the resource may still be live (held, or handed to the device). */
+  liveNodes: Set<number>;
 }
 
 const RELEASE_HELPER = /(free|release|cleanup|clean_up|unmap|destroy|teardown|deinit|uninit|fini|put|dealloc|unprepare)/i;
@@ -303,6 +305,16 @@ function isHandle(ctx: FunctionContext, r: Resource, n: Node): boolean {
   // `sg_dma_address(sg)` is an lvalue macro: it names the handle like a field does.
   if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression' && s.type !== 'pointer_expression' && s.type !== 'call_expression') return false;
   return isKey(ctx, r, s);
+}
+
+/** Does the argument name the handle through its own key, or through a copy made before `at`? */
+function heldBefore(ctx: FunctionContext, r: Resource, arg: Node, at: number): boolean {
+  const inner = addressOf(arg) ?? arg;
+  const k = keyOf(ctx, inner);
+  if (k === r.key || k === r.bufferKey || k === r.handleKey) return true;
+  if (!r.keys.has(k)) return false;
+  const after = r.aliasAfter.get(k);
+  return after === undefined || after <= at;
 }
 
 /** Is `n` (an expression) the handle, or a copy of it made before `n`? */
@@ -542,6 +554,8 @@ interface Frame {
   trail?: Trail;
   /** `key=edge` entries of the pure conditions decided on this path (a few, most recent last). */
   decisions: string;
+  /** Where the check that found the mapping failed ends (state 'failed'): copies made after it do not hold the failed handle. */
+  failAt: number;
 }
 
 const MAX_DECISIONS = 4;
@@ -661,7 +675,7 @@ interface NodeEffects {
 const MAX_VISITS = 200_000;
 
 export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
-  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new Set() };
+  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new Set(), liveNodes: new Set() };
   const effects = new Map<number, NodeEffects>();
   const eff = (id: number): NodeEffects => {
     let e = effects.get(id);
@@ -687,8 +701,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   const startNode = ctx.cfg.nodes[r.cfgNode];
   // Branch decisions on this path, so a condition tested twice takes the same edge both times.
   let curDecisions = enclosingDecisions(r.call.node);
-  const pushF = (node: number, state: HandleState, err: ErrState, failed: boolean, viaGoto: number, trail?: Trail, decisions = curDecisions) =>
-    stack.push({ node, state, err, failed, viaGoto, trail, decisions });
+  let curFailAt = Infinity;
+  const pushF = (node: number, state: HandleState, err: ErrState, failed: boolean, viaGoto: number, trail?: Trail, decisions = curDecisions, failAt = curFailAt) =>
+    stack.push({ node, state, err, failed, viaGoto, trail, decisions, failAt });
 
   // The acquisition statement itself: its own condition may already test it.
   const first = eff(r.cfgNode);
@@ -697,8 +712,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     if (b) {
       lc.checked = true;
       if (b.misuse) lc.misuses.push(b.misuse);
-      pushF(startNode.succ[0], b.t, 'unknown', b.t === 'failed', -1, branchTrail(start, startNode, true));
-      pushF(startNode.succ[1], b.f, 'unknown', b.f === 'failed', -1, branchTrail(start, startNode, false));
+      pushF(startNode.succ[0], b.t, 'unknown', b.t === 'failed', -1, branchTrail(start, startNode, true), curDecisions, startNode.ast.endIndex);
+      pushF(startNode.succ[1], b.f, 'unknown', b.f === 'failed', -1, branchTrail(start, startNode, false), curDecisions, startNode.ast.endIndex);
     } else {
       for (let i = 0; i < startNode.succ.length; i++) pushF(startNode.succ[i], 'unchecked', 'unknown', false, -1, start);
     }
@@ -716,6 +731,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     // A decision no longer holds once a name it reads is assigned.
     curDecisions = f.decisions && ctx.cfg.nodes[f.node].ast ? forgetAssigned(f.decisions, assignedNames(ctx.cfg.nodes[f.node].ast!)) : f.decisions;
     f.decisions = curDecisions;
+    curFailAt = f.failAt;
     const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.decisions}`;
     const firstVia = seen.get(k);
     if (firstVia !== undefined) {
@@ -732,6 +748,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     let state = f.state;
     let trail = f.trail;
     if (state === 'ok' || state === 'unchecked') lc.heldNodes.add(node.id);
+    if (state === 'ok' || state === 'unchecked' || state === 'maybe') lc.liveNodes.add(node.id);
 
     if (node.kind === 'cond' && node.ast) {
       const b = testOf(ctx, r, node.ast, true);
@@ -742,8 +759,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
           lc.misuses.push(b.misuse);
         }
         const err = errTest(ctx, node.ast);
-        pushF(node.succ[0], b.t, err?.t ?? f.err, f.failed || b.t === 'failed', f.viaGoto, branchTrail(trail, node, true));
-        pushF(node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(trail, node, false));
+        pushF(node.succ[0], b.t, err?.t ?? f.err, f.failed || b.t === 'failed', f.viaGoto, branchTrail(trail, node, true), curDecisions, b.t === 'failed' ? node.ast.endIndex : curFailAt);
+        pushF(node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(trail, node, false), curDecisions, b.f === 'failed' ? node.ast.endIndex : curFailAt);
         continue;
       }
       // A handle whose fate is known: only the consistent edge of a real check is feasible.
@@ -766,8 +783,11 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
 
     // Releases. Unwinding an array of mappings in a loop releases the earlier
     // elements, not the one whose mapping just failed.
-    if (e.releases.length && !(state === 'failed' && r.key.includes('[]') && unwindsInLoop(e.releases[0].node, r.call.node))) {
-      for (const call of e.releases) {
+    // A failed mapping is released only under a name it had before it failed:
+    // `desc->addr = dma;` on the success branch never held the failed handle.
+    const releases = state === 'failed' ? e.releases.filter((c) => c.args.some((a) => heldBefore(ctx, r, a, f.failAt))) : e.releases;
+    if (releases.length && !(state === 'failed' && r.key.includes('[]') && unwindsInLoop(releases[0].node, r.call.node))) {
+      for (const call of releases) {
         const key = `${call.node.id}|${state}`;
         if (!releaseSeen.has(key)) {
           releaseSeen.add(key);
@@ -775,9 +795,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         }
       }
       // Through a helper the release is likely, not certain: no longer held, but not known to be gone.
-      const direct = e.releases.some((c) => !e.indirect.has(c.node));
+      const direct = releases.some((c) => !e.indirect.has(c.node));
       if (state === 'ok' || state === 'unchecked' || state === 'maybe') state = direct ? 'released' : 'maybe';
-      trail = { step: { node: e.releases[0].node, message: `released by ${e.releases[0].name}()` }, prev: trail };
+      trail = { step: { node: releases[0].node, message: `released by ${releases[0].name}()` }, prev: trail };
     }
 
     // Uses.

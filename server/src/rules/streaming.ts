@@ -161,6 +161,9 @@ function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
   // Syncs of this mapping.
   for (const call of a.fn.dmaCalls) {
     const api = call.api;
+    // Only a sync this mapping reaches: not one of a handle re-assigned in between (another iteration's, another branch's).
+    const at = a.fn.cfgNodeOf(call.node);
+    if (at === undefined || !lc.liveNodes.has(at)) continue;
     if (api.role === 'sync' && r.kind === 'map' && api.handle !== undefined && call.args[api.handle] && r.keys.has(keyOf(a.fn, call.args[api.handle]))) {
       if (mapDir !== 'DMA_BIDIRECTIONAL') compareDirection(a, lc, call.node, api.direction, true);
       if (api.size !== undefined) compareSize(a, lc, call.node, api.size, true);
