@@ -1195,6 +1195,8 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
         } else if (leftKey === r.key || r.keys.has(leftKey)) {
           // A new value: the tracked handle is gone from this name.
           if (!right || !isHandleCopy(ctx, r, right)) e.reassigns = leftKey === r.key;
+          // A copy into another name of the handle (`chunks[i].dma_addr = addr;`) is not a use.
+          else excluded.add(right.id);
         }
         continue;
       }

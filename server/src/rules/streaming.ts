@@ -292,6 +292,7 @@ function compareCount(a: FunctionAnalysis, lc: Lifecycle, call: Node): void {
 function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'failed' | 'released'): void {
   const r = lc.resource;
   if (r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc') return;
+  if (walksElements(call)) return;
   const handle = r.kind === 'sg' && r.call.api.buffer !== undefined ? r.call.args[r.call.api.buffer] : (r.lhs ?? r.call.node);
   a.report({
     rule: 'unmap-failed-mapping',
@@ -303,6 +304,48 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
     related: [{ node: r.call.node, message: 'mapped here' }],
     fix: state === 'failed' ? () => skipFailedUnmap(a, lc, call) : undefined,
   });
+}
+
+/**
+ * An unmap of `chunks[i].dma_addr` in a loop that moves `i` (`while (--i >= 0)`)
+ * releases one element per pass: the earlier elements, each once, not one handle twice.
+ */
+function walksElements(call: Node): boolean {
+  const indexes = new Set<string>();
+  const noteIndexes = (e: Node) => {
+    // `txbuf->dma_addr` with `txbuf++` in the loop walks the ring like an index does.
+    const s = stripParens(e);
+    if (s.type === 'field_expression' && s.child(1)?.text === '->') {
+      const base = stripParens(s.childForFieldName('argument')!);
+      if (base.type === 'identifier') indexes.add(base.text);
+    }
+    for (const sub of [e, ...e.descendantsOfType('subscript_expression')]) {
+      if (sub.type !== 'subscript_expression') continue;
+      const index = sub.childForFieldName('index') ?? sub.namedChildren[1];
+      for (const id of index ? [index, ...index.descendantsOfType('identifier')] : []) if (id.type === 'identifier') indexes.add(id.text);
+    }
+  };
+  const args = callArgs(call);
+  for (const arg of args) noteIndexes(arg);
+  for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type !== 'while_statement' && p.type !== 'for_statement' && p.type !== 'do_statement') continue;
+    // `dma_addr_t dma = node->dma_addrs[i];` in the loop: the argument is this pass's element.
+    const names = new Set(args.map((a) => stripParens(a)).filter((a) => a.type === 'identifier').map((a) => a.text));
+    for (const d of p.descendantsOfType('init_declarator')) {
+      const v = d.childForFieldName('value');
+      if (v && names.has(d.childForFieldName('declarator')?.text ?? '')) noteIndexes(v);
+    }
+    for (const asg of p.descendantsOfType('assignment_expression')) {
+      const v = asg.childForFieldName('right');
+      if (v && names.has(asg.childForFieldName('left')?.text ?? '')) noteIndexes(v);
+    }
+    if (!indexes.size) continue;
+    for (const n of [...p.descendantsOfType('update_expression'), ...p.descendantsOfType('assignment_expression')]) {
+      const target = n.childForFieldName(n.type === 'update_expression' ? 'argument' : 'left');
+      if (target?.type === 'identifier' && indexes.has(target.text)) return true;
+    }
+  }
+  return false;
 }
 
 /**
