@@ -78,12 +78,31 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
       const v = stripParens(e);
       const inner = v.type === 'call_expression' ? v : v.type === 'identifier' ? localsFromApi.get(v.text) : undefined;
       const api = inner && lookupApi(callName(inner));
-      if (inner && api && ACQUIRE_ROLES.has(api.role)) summary.wraps = wrapperEntry(api, callArgs(inner), order);
+      if (inner && api && ACQUIRE_ROLES.has(api.role) && !(api.role === 'map-sg' && v.type === 'identifier' && failsWithErrno(body, v.text))) summary.wraps = wrapperEntry(api, callArgs(inner), order);
     }
   }
   summary.releases = [...releases];
   summary.fieldStores = [...stores];
   return summary;
+}
+
+/**
+ * `if (sg_len == 0) return -EINVAL;`: the function turns a failed scatterlist
+ * mapping into an errno, so its callers test `< 0`, not 0, and it is no plain wrapper.
+ */
+function failsWithErrno(body: Node, count: string): boolean {
+  for (const st of body.descendantsOfType('if_statement')) {
+    const cond = st.childForFieldName('condition');
+    if (!cond || !cond.descendantsOfType('identifier').some((id) => id.text === count)) continue;
+    const then = st.childForFieldName('consequence');
+    for (const ret of then ? [then, ...then.descendantsOfType('return_statement')] : []) {
+      if (ret.type !== 'return_statement') continue;
+      const e = ret.namedChild(0);
+      const v = e && stripParens(e);
+      if (v && ((v.type === 'unary_expression' && v.child(0)?.text === '-') || (v.type === 'number_literal' && v.text.startsWith('-')))) return true;
+    }
+  }
+  return false;
 }
 
 /** A value stored into a handle field that is not a fresh mapping or a reset. */
