@@ -78,7 +78,7 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
       const v = stripParens(e);
       const inner = v.type === 'call_expression' ? v : v.type === 'identifier' ? localsFromApi.get(v.text) : undefined;
       const api = inner && lookupApi(callName(inner));
-      if (inner && api && ACQUIRE_ROLES.has(api.role) && !(api.role === 'map-sg' && v.type === 'identifier' && failsWithErrno(body, v.text))) summary.wraps = wrapperEntry(api, callArgs(inner), order);
+      if (inner && api && ACQUIRE_ROLES.has(api.role) && !(v.type === 'identifier' && failsWithErrno(body, v.text))) summary.wraps = wrapperEntry(api, callArgs(inner), order);
     }
   }
   summary.releases = [...releases];
@@ -87,8 +87,9 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
 }
 
 /**
- * `if (sg_len == 0) return -EINVAL;`: the function turns a failed scatterlist
- * mapping into an errno, so its callers test `< 0`, not 0, and it is no plain wrapper.
+ * `if (sg_len == 0) return -EINVAL;` or `if (!p) return ERR_PTR(-ENOMEM);`:
+ * the function turns a failed mapping or allocation into an errno, so its
+ * callers test `< 0` or IS_ERR(), not 0 or NULL, and it is no plain wrapper.
  */
 function failsWithErrno(body: Node, count: string): boolean {
   for (const st of body.descendantsOfType('if_statement')) {
@@ -99,7 +100,9 @@ function failsWithErrno(body: Node, count: string): boolean {
       if (ret.type !== 'return_statement') continue;
       const e = ret.namedChild(0);
       const v = e && stripParens(e);
-      if (v && ((v.type === 'unary_expression' && v.child(0)?.text === '-') || (v.type === 'number_literal' && v.text.startsWith('-')))) return true;
+      if (!v) continue;
+      if ((v.type === 'unary_expression' && v.child(0)?.text === '-') || (v.type === 'number_literal' && v.text.startsWith('-'))) return true;
+      if (v.type === 'call_expression' && ['ERR_PTR', 'ERR_CAST'].includes(callName(v))) return true;
     }
   }
   return false;
