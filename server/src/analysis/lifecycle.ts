@@ -96,6 +96,8 @@ const NOT_A_RELEASE = /(_set|_get|_addr|_len|_state|_count)$|^dma_unmap_(addr|le
 const CPU_FREES = new Set(['kfree', 'kvfree', 'vfree', 'kfree_sensitive', 'free_pages', 'free_page', '__free_pages', 'devm_kfree', 'kmem_cache_free']);
 /** Logging a handle's value is not a use of the memory. */
 const PRINTS = /^(?:printk|pr_\w+|dev_(?:err|warn|info|dbg|notice|vdbg|err_ratelimited|dbg_ratelimited)|netdev_\w+|netif_\w+|trace_\w+|seq_printf|dma_debug\w*)$/;
+/** A driver's own logging macro (`wil_dbg_misc`, `vchiq_log_trace`, `ASC_DBG`): it prints the pointer, it does not dereference it. */
+const DRIVER_PRINTS = /(?:^|_)(?:v?dbg|debug|log|trace|printk?|info|notice|warn|DBG|DEBUG|LOG|TRACE|PRINTK?|INFO|WARN)(?:_[a-z0-9]+)?$|^(?:DBG|DEBUG|LOG|TRACE|PRINTK?)(?:_|$)/;
 const TRANSPARENT = new Set(['unlikely', 'likely', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE']);
 
 export function kindOf(api: ApiEntry): ResourceKind | undefined {
@@ -220,7 +222,14 @@ function addCopyAliases(ctx: FunctionContext, r: Resource): void {
   }
   for (let round = 0; round < 2; round++) {
     for (const [l, rr, at] of pairs) {
-      const right = stripParens(rr);
+      let right = stripParens(rr);
+      // `pkt = sp->crc_ctx = dma_pool_zalloc(...)`: the outer name copies the inner one.
+      if (right.type === 'assignment_expression') {
+        let inner = right;
+        while (inner.type === 'assignment_expression' && inner.child(1)?.text === '=') inner = stripParens(inner.childForFieldName('right')!);
+        if (inner.id !== r.call.node.id) continue;
+        right = stripParens(right.childForFieldName('left')!);
+      }
       if (right.type !== 'identifier' && right.type !== 'field_expression' && right.type !== 'subscript_expression') continue;
       if (!r.keys.has(keyOf(ctx, right))) continue;
       const k = keyOf(ctx, l);
@@ -277,6 +286,8 @@ export function testOf(ctx: FunctionContext, r: Resource, cond: Node, acquired: 
     const name = callName(e);
     const isCheck = name === 'dma_mapping_error' || name === 'pci_dma_mapping_error' || /mapping_error/.test(name) || ctx.facts.checkHelpers.has(name);
     if (isCheck && callArgs(e).some((a) => isHandle(ctx, r, a))) return { t: 'failed', f: 'ok' };
+    // IS_ERR_OR_NULL(p) covers the NULL a failed allocation returns.
+    if (name === 'IS_ERR_OR_NULL' && r.kind !== 'map' && callArgs(e).some((a) => isHandle(ctx, r, a))) return { t: 'failed', f: 'ok' };
     // `if (!dma_map_sg(...))`: the acquisition is its own subject.
     if (e.id === r.call.node.id) return truthiness(r, e);
     if (isCheck) return undefined;
@@ -1163,7 +1174,7 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
         for (const a of args) excluded.add(a.id);
         continue;
       }
-      if (/mapping_error/.test(name) || ctx.facts.checkHelpers.has(name) || PRINTS.test(name)) for (const a of args) excluded.add(a.id);
+      if (/mapping_error/.test(name) || ctx.facts.checkHelpers.has(name) || PRINTS.test(name) || (DRIVER_PRINTS.test(name) && !ctx.facts.summaries.has(name) && !lookupApi(name))) for (const a of args) excluded.add(a.id);
       if (name === 'sizeof') for (const a of args) excluded.add(a.id);
     } else if (n.type === 'sizeof_expression') {
       excluded.add(n.id);
