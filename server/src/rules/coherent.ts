@@ -245,6 +245,24 @@ function keepOriginal(a: FunctionAnalysis, lc: Lifecycle, adj: Node, left: Node)
   return [{ title: `Keep the allocation in ${raw} and align a copy`, isPreferred: true, edits }];
 }
 
+/**
+ * The memset runs only right after this allocation: it sits in the block of
+ * the allocating statement, after it, with no label in between. A memset
+ * after `if (!buf) buf = dma_alloc_coherent(...)` or at a `retry:` label may
+ * clear a buffer that was reused or that the device already wrote.
+ */
+function onlyAfterAllocation(call: Node, memsetStmt: Node): boolean {
+  let alloc: Node | null = call;
+  while (alloc && alloc.parent && alloc.parent.type !== 'compound_statement') alloc = alloc.parent;
+  const block = alloc?.parent;
+  if (!alloc || !block) return false;
+  let top: Node | null = memsetStmt;
+  while (top && top.parent && top.parent.id !== block.id) top = top.parent;
+  if (!top || top.parent?.id !== block.id || top.startIndex < alloc.endIndex) return false;
+  for (let n = alloc.nextNamedSibling; n && n.id !== top.id; n = n.nextNamedSibling) if (n.type === 'labeled_statement') return false;
+  return top.type !== 'labeled_statement';
+}
+
 function zeroing(a: FunctionAnalysis, lc: Lifecycle): void {
   const r = lc.resource;
   if (r.kind !== 'alloc' && r.kind !== 'pool-alloc') return;
@@ -256,6 +274,7 @@ function zeroing(a: FunctionAnalysis, lc: Lifecycle): void {
   if (!call || call.type !== 'call_expression' || callName(call) !== 'memset') return;
   const args = callArgs(call);
   if (args.length !== 3 || !r.keys.has(keyOf(a.fn, args[0])) || !isZeroLiteral(args[1])) return;
+  if (!onlyAfterAllocation(r.call.node, stmt)) return;
   const noMapping = r.call.api.attrs !== undefined && /DMA_ATTR_NO_KERNEL_MAPPING/.test(r.call.args[r.call.api.attrs]?.text ?? '');
   if (noMapping) {
     a.report({
