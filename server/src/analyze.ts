@@ -133,7 +133,7 @@ export class FileAnalyzer {
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
         const root = copyTree(tree, source);
         const fn = findFunctionNode(root);
-        p = { text: t, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
+        p = { text: t, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
         this.parsed.set(t, p);
       }
       liveParsed.add(t);

@@ -14,6 +14,8 @@ export interface FunctionSummary {
   checksMapping?: boolean;
   /** Last names (`rx_ring`) of the handles it releases, directly or through release helpers. */
   releases: string[];
+  /** Every identifier and field name inside the arguments of its release calls (`descs`, `addr_offset` in `stq->descs[i] - stq->addr_offset[i]`). */
+  releaseMentions: string[];
   /** Parameters it passes straight to a release call, by position, with that call's role (`unmap`, `free`, …). */
   releasedParams: { index: number; role: string }[];
   /** Struct fields it stores an allocation into: last name → allocation call name. */

@@ -1261,8 +1261,14 @@ function isHandleCopy(ctx: FunctionContext, r: Resource, n: Node): boolean {
 
 function mentionsKey(ctx: FunctionContext, n: Node, key: string): boolean {
   for (const x of walk(n)) {
-    if ((x.type === 'identifier' || x.type === 'field_expression' || x.type === 'subscript_expression') && keyOf(ctx, x) === key) return true;
+    if ((x.type === 'identifier' || x.type === 'field_expression' || x.type === 'subscript_expression') && keyOf(ctx, x) === key && !inSizeof(x, n)) return true;
   }
+  return false;
+}
+
+/** `sizeof(*ctx)` names the type, not the value. */
+function inSizeof(x: Node, top: Node): boolean {
+  for (let p = x.parent; p && p.id !== top.id; p = p.parent) if (p.type === 'sizeof_expression') return true;
   return false;
 }
 

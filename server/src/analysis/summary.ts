@@ -12,7 +12,7 @@ const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'po
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
 
 export function summarizeFunction(fn: Node, name: string): FunctionSummary {
-  const summary: FunctionSummary = { name, releases: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
+  const summary: FunctionSummary = { name, releases: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
@@ -20,6 +20,7 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
   const localsFromApi = new Map<string, Node>();
   const releases = new Set<string>();
   const stores = new Set<string>();
+  const mentions = new Set<string>();
   for (const n of walk(body)) {
     if (n.type === 'call_expression') {
       const callee = callName(n);
@@ -31,6 +32,8 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
         const arg = pos !== undefined ? args[pos] : undefined;
         const last = arg ? lastName(arg) : '';
         if (last) releases.add(last);
+        for (const a of args) for (const id of a.descendantsOfType(['identifier', 'field_identifier'])) mentions.add(id.text);
+        for (const a of args) if (a.type === 'identifier') mentions.add(a.text);
         const passed = arg && stripParens(arg);
         const index = passed?.type === 'identifier' ? order.indexOf(passed.text) : -1;
         if (index >= 0 && !summary.releasedParams.some((p) => p.index === index)) summary.releasedParams.push({ index, role: api.role });
@@ -83,6 +86,7 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
   }
   summary.releases = [...releases];
   summary.fieldStores = [...stores];
+  summary.releaseMentions = [...mentions];
   return summary;
 }
 

@@ -8,7 +8,7 @@ import type { Node } from '../parse';
 import { lookupApi } from '../catalog';
 import type { Lifecycle, Release } from '../analysis/lifecycle';
 import { keyOf, releaseName } from '../analysis/lifecycle';
-import { callArgs, callName, isZeroLiteral, lastName, stripParens } from '../analysis/syntax';
+import { callArgs, callName, isFieldKey, isZeroLiteral, lastName, stripParens } from '../analysis/syntax';
 import { insertCheckFix, releaseOnErrorFix, releaseStatement } from '../fixes/unwind';
 import { sizesDiffer } from '../analysis/values';
 import { ambiguousHandle } from './streaming';
@@ -179,6 +179,8 @@ function adjusted(a: FunctionAnalysis, lc: Lifecycle): void {
     if (leftKey !== r.key && leftKey !== r.handleKey) continue;
     // A cursor walking the buffer is fine once the original was saved elsewhere.
     if (savedBefore(a, keyOf(a.fn, left), adj.startIndex)) continue;
+    // It matters only where the adjusted value reaches a free as it is.
+    if (!freedAsAdjusted(a, lc, leftKey, adj)) continue;
     const isHandle = r.handleKey !== undefined && keyOf(a.fn, left) === r.handleKey;
     a.report({
       rule: 'adjusted-coherent-pointer',
@@ -190,6 +192,31 @@ function adjusted(a: FunctionAnalysis, lc: Lifecycle): void {
       fix: () => keepOriginal(a, lc, adj, left),
     });
   }
+}
+
+/**
+ * Is the adjusted name later given, unchanged, to the release: by this
+ * function after the adjustment, or (for a struct field) by another function
+ * of the file? A free of `phys - offset` or `FOO_PHYS(buf->phys)` undoes it.
+ */
+function freedAsAdjusted(a: FunctionAnalysis, lc: Lifecycle, key: string, adj: Node): boolean {
+  const r = lc.resource;
+  const isHandle = key === r.handleKey;
+  for (const rel of lc.releases) {
+    const api = rel.call.api;
+    const pos = isHandle ? api?.handle : api?.cpu;
+    const arg = pos !== undefined ? rel.call.args[pos] : undefined;
+    if (arg && rel.call.node.startIndex > adj.endIndex && keyOf(a.fn, stripParens(arg)) === key) return true;
+  }
+  if (isFieldKey(key)) {
+    const last = key.split('.').pop() ?? '';
+    for (const [name, s] of a.fn.facts.summaries) if (name !== a.fn.name && s.releases.includes(last)) return true;
+  }
+  // Nothing in the file releases the buffer under any of its names: the
+  // adjusted value is all that is left, and the original can never be freed.
+  const names = new Set([...r.keys, ...(r.handleKey ? [r.handleKey] : [])].map((k) => k.replace(/\[[^\]]*\]/g, '').split('.').pop() ?? '').filter(Boolean));
+  for (const s of a.fn.facts.summaries.values()) if (s.releaseMentions.some((m) => names.has(m))) return false;
+  return true;
 }
 
 /** Was the value of `key` copied into another name before `pos`? */
