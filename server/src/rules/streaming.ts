@@ -476,6 +476,7 @@ function doubleMap(a: FunctionAnalysis): void {
       const dev2 = argText(second.resource.call.args, second.resource.call.api.device);
       if (dev1 !== dev2) continue;
       if (baseReassigned(a, second.resource.call.args[second.resource.call.api.buffer ?? 1], first.resource.call.node.endIndex)) continue;
+      if (namesChangeBetween(second.resource.call.args[second.resource.call.api.buffer ?? 1], first.resource.call.node, second.resource.call.node)) continue;
       a.report({
         rule: 'double-map',
         node: second.resource.call.node,
@@ -484,6 +485,31 @@ function doubleMap(a: FunctionAnalysis): void {
       });
     }
   }
+}
+
+/**
+ * Does a variable of the buffer expression change between the two maps, or
+ * anywhere in a loop around the second (`skb->data + bmax * i` with `i++`,
+ * a fresh `skb` each pass)? Then the two maps name different memory.
+ */
+function namesChangeBetween(expr: Node, first: Node, second: Node): boolean {
+  const names = new Set(expr.descendantsOfType('identifier').map((id) => id.text));
+  if (expr.type === 'identifier') names.add(expr.text);
+  if (!names.size) return false;
+  let fn: Node | null = second;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  if (!fn) return false;
+  const loops: Node[] = [];
+  for (let p = second.parent; p && p.id !== fn.id; p = p.parent) if (p.type === 'for_statement' || p.type === 'while_statement' || p.type === 'do_statement') loops.push(p);
+  const lo = Math.min(first.endIndex, second.endIndex);
+  const hi = Math.max(first.startIndex, second.startIndex);
+  for (const n of fn.descendantsOfType(['assignment_expression', 'update_expression'])) {
+    const target = n.childForFieldName(n.type === 'assignment_expression' ? 'left' : 'argument');
+    if (!target || stripParens(target).type !== 'identifier' || !names.has(stripParens(target).text)) continue;
+    if (n.startIndex > lo && n.endIndex < hi) return true;
+    if (loops.some((l) => n.startIndex >= l.startIndex && n.endIndex <= l.endIndex)) return true;
+  }
+  return false;
 }
 
 /** Is the variable an expression starts from assigned after `from` (a new buffer under the same name)? */
