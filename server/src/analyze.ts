@@ -292,8 +292,12 @@ function factsSignature(f: FileFacts): string {
     [...f.probeFunctions].sort().join(','),
     [...f.removeFunctions].sort().join(','),
     [...f.globals].sort().join(','),
+    [...f.globalPointers].sort().join(','),
     [...f.defines].map(([k, v]) => `${k}=${v}`).join(','),
-    [...f.summaries.values()].map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}`).sort().join(';'),
+    [...f.summaries.values()]
+      .map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}:${s.releasedParams.map((p) => `${p.index}/${p.role}`).join('+')}:${s.fieldStores.join('+')}:${s.releaseMentions.join('+')}`)
+      .sort()
+      .join(';'),
   ];
   return parts.join('|');
 }

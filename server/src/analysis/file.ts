@@ -38,12 +38,15 @@ export interface FileFacts {
   summaries: Map<string, FunctionSummary>;
   /** File-scope arrays and objects (`static u8 buf[64];`): not DMA-able by streaming maps. */
   globals: Set<string>;
+  /** File-scope pointers (`static struct dma_pool *dma_pool;`): what they hold outlives any one function. */
+  globalPointers: Set<string>;
   /** Object-like `#define NAME value` of the file. */
   defines: Map<string, string>;
 }
 
 // Column-0 definitions of arrays and struct objects: `static u8 buf[64];`, `static struct foo bar;`.
 const GLOBAL_OBJECT = /^(?:static\s+)?(?:(?:const|volatile|unsigned|signed)\s+)*(?:struct\s+\w+|u8|u16|u32|u64|char|int|long|__le32|__le64|__be32)\s+(?:__\w+\s+)*([a-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)*(?:__\w+(?:\([^)]*\))?\s*)*(?:=|;)/gm;
+const GLOBAL_POINTER = /^(?:static\s+)?(?:(?:const|volatile|unsigned|signed)\s+)*(?:struct\s+)?\w+\s*\*\s*(?:__\w+\s+)*([a-z_]\w*)\s*(?:=[^;\n]*)?;/gm;
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Z_][A-Z0-9_]*)[ \t]+([^\n\\]+)$/gm;
 const CHECK_MACRO = /^[ \t]*#[ \t]*define[ \t]+(\w+)\([^)]*\)(?:[^\n]*\\\n)*[^\n]*mapping_error/gm;
 const DRIVER_CALLBACK = /\.\s*(probe|remove|remove_new|shutdown)\s*=\s*&?\s*([A-Za-z_]\w*)/g;
@@ -53,6 +56,7 @@ const IRQ_REQUEST = /\b(devm_)?request_(threaded_)?irq\s*\(/g;
 
 export interface TextFacts {
   globals: Set<string>;
+  globalPointers: Set<string>;
   defines: Map<string, string>;
   /** Function-like macros that expand to a mapping-error test. */
   checkHelpers: Set<string>;
@@ -62,7 +66,7 @@ export interface TextFacts {
 }
 
 export function scanTextFacts(text: string): TextFacts {
-  const facts: TextFacts = { globals: new Set(), defines: new Map(), checkHelpers: new Set(), irqHandlers: new Set(), probeFunctions: new Set(), removeFunctions: new Set() };
+  const facts: TextFacts = { globals: new Set(), globalPointers: new Set(), defines: new Map(), checkHelpers: new Set(), irqHandlers: new Set(), probeFunctions: new Set(), removeFunctions: new Set() };
   if (text.includes('mapping_error')) {
     CHECK_MACRO.lastIndex = 0;
     let c: RegExpExecArray | null;
@@ -74,6 +78,8 @@ export function scanTextFacts(text: string): TextFacts {
   GLOBAL_OBJECT.lastIndex = 0;
   let g: RegExpExecArray | null;
   while ((g = GLOBAL_OBJECT.exec(text))) facts.globals.add(g[1]);
+  GLOBAL_POINTER.lastIndex = 0;
+  while ((g = GLOBAL_POINTER.exec(text))) facts.globalPointers.add(g[1]);
   if (text.includes('.probe') || text.includes('.remove')) {
     DRIVER_CALLBACK.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -151,6 +157,7 @@ export function emptyFacts(path: string): FileFacts {
     callees: new Map(),
     summaries: new Map(),
     globals: new Set(),
+    globalPointers: new Set(),
     defines: new Map(),
   };
 }
