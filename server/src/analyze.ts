@@ -133,7 +133,7 @@ export class FileAnalyzer {
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
         const root = copyTree(tree, source);
         const fn = findFunctionNode(root);
-        p = { text: t, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
+        p = { text: t, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
         this.parsed.set(t, p);
       }
       liveParsed.add(t);
@@ -295,7 +295,7 @@ function factsSignature(f: FileFacts): string {
     [...f.globalPointers].sort().join(','),
     [...f.defines].map(([k, v]) => `${k}=${v}`).join(','),
     [...f.summaries.values()]
-      .map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}:${s.releasedParams.map((p) => `${p.index}/${p.role}`).join('+')}:${s.fieldStores.join('+')}:${s.releaseMentions.join('+')}`)
+      .map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}:${s.releasedParams.map((p) => `${p.index}/${p.role}`).join('+')}:${s.storedParams.join('+')}:${s.fieldStores.join('+')}:${s.releaseMentions.join('+')}`)
       .sort()
       .join(';'),
   ];

@@ -14,6 +14,8 @@ export interface FunctionSummary {
   checksMapping?: boolean;
   /** Last names (`rx_ring`) of the handles it releases, directly or through release helpers. */
   releases: string[];
+  /** Parameters it stores into a structure (`pkt->addr[i].addr = dma_addr;`), by position: a handle passed there is handed over. */
+  storedParams: number[];
   /** Every identifier and field name inside the arguments of its release calls (`descs`, `addr_offset` in `stq->descs[i] - stq->addr_offset[i]`). */
   releaseMentions: string[];
   /** Parameters it passes straight to a release call, by position, with that call's role (`unmap`, `free`, …). */

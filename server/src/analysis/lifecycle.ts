@@ -1280,6 +1280,12 @@ function handsToDevice(ctx: FunctionContext, r: Resource, ast: Node): boolean {
   for (const n of walk(ast)) {
     if (n.type !== 'call_expression') continue;
     const name = callName(n);
+    // A same-file helper that records the handle in a structure (`foo_init_frag(pkt, ..., dma_addr, len)`).
+    const stored = ctx.facts.summaries.get(name)?.storedParams;
+    if (stored?.length) {
+      const args = callArgs(n);
+      if (stored.some((i) => args[i] && isKey(ctx, r, stripParens(args[i])))) return true;
+    }
     const write = /^(?:writel|writeq|writel_relaxed|writeq_relaxed|iowrite32|iowrite64|lo_hi_writeq|hi_lo_writeq)$/.test(name);
     if (!write && !TO_DEVICE_VALUE.test(name)) continue;
     if (!write) {

@@ -12,7 +12,7 @@ const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'po
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
 
 export function summarizeFunction(fn: Node, name: string): FunctionSummary {
-  const summary: FunctionSummary = { name, releases: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
+  const summary: FunctionSummary = { name, releases: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
@@ -75,6 +75,12 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
       if (left?.type === 'field_expression' && right && storesOther(right)) stores.add(fieldKey(left));
+      let value = right && stripParens(right);
+      while (value?.type === 'cast_expression') value = stripParens(value.childForFieldName('value')!);
+      if (left && (left.type === 'field_expression' || left.type === 'subscript_expression') && value?.type === 'identifier') {
+        const index = order.indexOf(value.text);
+        if (index >= 0 && !summary.storedParams.includes(index)) summary.storedParams.push(index);
+      }
     } else if (n.type === 'return_statement') {
       const e = n.namedChild(0);
       if (!e) continue;
