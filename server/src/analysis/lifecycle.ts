@@ -1053,6 +1053,41 @@ function mentionsKeys(ctx: FunctionContext, r: Resource, n: Node): boolean {
   return false;
 }
 
+const valueAliasCache = new WeakMap<FunctionContext, Map<string, string>>();
+
+/** Locals that only ever hold a copy of one field or parameter (`task = ccb->task`), by name → that key. */
+function valueAliases(ctx: FunctionContext): Map<string, string> {
+  let out = valueAliasCache.get(ctx);
+  if (out) return out;
+  out = new Map();
+  const assigned = new Set<string>();
+  for (const a of ctx.body.descendantsOfType('assignment_expression')) {
+    const left = a.childForFieldName('left');
+    if (left?.type === 'identifier') assigned.add(left.text);
+  }
+  for (const [name, v] of ctx.vars) {
+    if (v.isParam || !v.init || assigned.has(name) || ctx.pointerAliases.has(name)) continue;
+    const init = stripParens(v.init);
+    if (init.type === 'field_expression' || init.type === 'identifier') out.set(name, keyOf(ctx, init));
+  }
+  for (const [name, target] of ctx.pointerAliases) out.set(name, `&${target.replace(/->/g, '.')}`);
+  valueAliasCache.set(ctx, out);
+  return out;
+}
+
+/** A key with its leading local replaced by what the local is a copy or address of, and `&` dropped. */
+function canonicalKey(ctx: FunctionContext, key: string): string {
+  const aliases = valueAliases(ctx);
+  let k = key;
+  for (let i = 0; i < 3; i++) {
+    const m = /^(&?)([A-Za-z_]\w*)/.exec(k);
+    const target = m && aliases.get(m[2]);
+    if (!m || !target) break;
+    k = m[1] + target + k.slice(m[0].length);
+  }
+  return k.replace(/^&/, '').replace(/^&/, '');
+}
+
 /** Release roles a wrapper may pass a resource of each kind to. */
 const WRAPPED_RELEASE: Record<ResourceKind, string[]> = {
   map: ['unmap'],
@@ -1070,7 +1105,10 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
   const argIs = (i: number | undefined, keys: ReadonlySet<string> | string | undefined) => {
     if (i === undefined || !args[i] || !keys) return false;
     const k = keyOf(ctx, args[i]);
-    return typeof keys === 'string' ? k === keys : keys === r.keys ? isKey(ctx, r, args[i]) : keys.has(k);
+    if (typeof keys === 'string' ? k === keys : keys === r.keys ? isKey(ctx, r, args[i]) : keys.has(k)) return true;
+    // Another spelling of the same object: `&ccb->task->smp_task.smp_resp` for `sg_resp`.
+    const c = canonicalKey(ctx, k);
+    return typeof keys === 'string' ? c === canonicalKey(ctx, keys) : [...keys].some((x) => canonicalKey(ctx, x) === c);
   };
   if (api) {
     switch (r.kind) {
