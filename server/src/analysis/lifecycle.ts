@@ -681,6 +681,8 @@ interface NodeEffects {
   err?: ErrState;
   acquires: boolean;
   handedToDevice?: boolean;
+  /** Releases matched only through an object the handle was passed along with: where that first happened. */
+  companionAt: Map<Node, number>;
 }
 
 const MAX_VISITS = 200_000;
@@ -796,7 +798,10 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     // elements, not the one whose mapping just failed.
     // A failed mapping is released only under a name it had before it failed:
     // `desc->addr = dma;` on the success branch never held the failed handle.
-    const releases = state === 'failed' ? e.releases.filter((c) => c.args.some((a) => heldBefore(ctx, r, a, f.failAt))) : e.releases;
+    // A release through an object counts only once the handle was put into it on this path (before the jump here).
+    const reachedAt = f.viaGoto >= 0 ? ctx.cfg.nodes[f.viaGoto].ast!.startIndex : node.ast?.startIndex ?? 0;
+    const released = e.companionAt.size ? e.releases.filter((c) => (e.companionAt.get(c.node) ?? -1) < reachedAt) : e.releases;
+    const releases = state === 'failed' ? released.filter((c) => c.args.some((a) => heldBefore(ctx, r, a, f.failAt))) : released;
     if (releases.length && !(state === 'failed' && r.key.includes('[]') && unwindsInLoop(releases[0].node, r.call.node))) {
       for (const call of releases) {
         const key = `${call.node.id}|${state}`;
@@ -893,7 +898,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     for (const n of ctx.cfg.nodes) {
       if (n.kind !== 'stmt' || !n.ast) continue;
       for (const call of n.ast.descendantsOfType('call_expression')) {
-        if (releaseMatch(ctx, r, callName(call), callArgs(call)).match) releaseNodes.add(n.id);
+        const m = releaseMatch(ctx, r, callName(call), callArgs(call));
+        if (m.match && m.companionAt === undefined) releaseNodes.add(n.id);
       }
     }
     const releaseStarts = [...releaseNodes].map((id) => ctx.cfg.nodes[id].ast!.startIndex);
@@ -1099,7 +1105,7 @@ const WRAPPED_RELEASE: Record<ResourceKind, string[]> = {
 };
 
 /** Does `call` release resource `r`? */
-function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Node[]): { match: boolean; mismatch: boolean; indirect: boolean } {
+function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Node[]): { match: boolean; mismatch: boolean; indirect: boolean; companionAt?: number } {
   const no = { match: false, mismatch: false, indirect: false };
   const api = lookupApi(name);
   const argIs = (i: number | undefined, keys: ReadonlySet<string> | string | undefined) => {
@@ -1158,8 +1164,45 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
     if (summary.releases.includes(last) && args.length > 0) return { match: true, mismatch: false, indirect: true };
     return no;
   }
-  if (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name) && args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
+  if (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name)) {
+    if (args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
+    // `build_tfd(trans, txq, tb_phys, len)` then `tfd_unmap(trans, meta, txq, idx)`: the
+    // handle went into an object that the release helper is given.
+    const with_ = companions(ctx, r);
+    const at = Math.min(...args.map((a) => with_.get(keyOf(ctx, addressOf(a) ?? a)) ?? Infinity));
+    if (at < Infinity) return { match: true, mismatch: false, indirect: true, companionAt: at };
+  }
   return no;
+}
+
+const companionsCache = new WeakMap<Resource, Map<string, number>>();
+
+/**
+ * Objects the handle was passed along with to a same-file or unknown function
+ * (`txq` in `build_tfd(trans, txq, tb_phys, len)`), with where that first happens.
+ */
+function companions(ctx: FunctionContext, r: Resource): Map<string, number> {
+  let out = companionsCache.get(r);
+  if (out) return out;
+  out = new Map();
+  for (const call of ctx.calls) {
+    const name = callName(call);
+    if (!name || lookupApi(name) || PRINTS.test(name) || DRIVER_PRINTS.test(name) || RELEASE_HELPER.test(name)) continue;
+    if (call.startIndex < r.call.node.endIndex) continue;
+    const args = callArgs(call);
+    if (!args.some((a) => isKey(ctx, r, stripParens(a)))) continue;
+    for (const a of args) {
+      const inner = stripParens(addressOf(a) ?? a);
+      if ((inner.type === 'identifier' || inner.type === 'field_expression') && !isKey(ctx, r, inner)) {
+        const v = inner.type === 'identifier' ? ctx.vars.get(inner.text) : undefined;
+        // Objects only: a pointer or a field, not a length or index.
+        const k = keyOf(ctx, inner);
+        if ((inner.type === 'field_expression' || v?.isPointer || (!v && inner.type === 'identifier')) && !out.has(k)) out.set(k, call.startIndex);
+      }
+    }
+  }
+  companionsCache.set(r, out);
+  return out;
 }
 
 /** The argument is the handle, or an object the handle lives in (`priv` for `priv.rx_ring`). */
@@ -1195,7 +1238,7 @@ function derivedFrom(ctx: FunctionContext, name: string): Set<string> {
 }
 
 function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeEffects {
-  const e: NodeEffects = { releases: [], mismatched: new Set(), indirect: new Set(), uses: [], reassigns: false, adjusts: [], acquires: false };
+  const e: NodeEffects = { releases: [], mismatched: new Set(), indirect: new Set(), uses: [], reassigns: false, adjusts: [], acquires: false, companionAt: new Map() };
   const ast = node.ast;
   if (!ast || node.kind === 'label' || node.kind === 'goto' || node.kind === 'fork') return e;
   const excluded = new Set<number>();
@@ -1211,6 +1254,7 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
         e.releases.push({ node: n, name, args, api });
         if (m.mismatch) e.mismatched.add(n);
         if (m.indirect) e.indirect.add(n);
+        if (m.companionAt !== undefined) e.companionAt.set(n, m.companionAt);
         for (const a of args) excluded.add(a.id);
         continue;
       }
