@@ -70,11 +70,14 @@ test('preferred fixes on Linux 6.1 driver functions keep the file sound', { time
 
     if ((await errorNodes(fixed)) > (await errorNodes(text))) problems.push(`${rel}: the fixes added parse errors`);
     const after = await core.analyzeText(fixed, { path: rel, withFixes: true });
-    // Every applied finding is gone: per rule and message, the count drops by the fixes applied.
-    const count = (list, f) => list.filter((g) => g.rule === f.rule && g.message === f.message).length;
+    // Every applied finding is gone: per function, rule and message, the count drops by the fixes applied.
+    const outLines = fixed.split('\n');
+    const key = (f, text) => `${functionAt(text, f.range.start.line)}|${f.rule}|${f.message}`;
+    const count = (list, text, k) => list.filter((g) => key(g, text) === k).length;
     for (const f of applied) {
-      const expected = count(before.findings, f) - count(applied, f);
-      if (count(after.findings, f) > expected) problems.push(`${rel}:${f.range.start.line + 1}: ${f.rule} still reported after its fix`);
+      const k = key(f, lines);
+      const expected = count(before.findings, lines, k) - count(applied, lines, k);
+      if (count(after.findings, outLines, k) > expected) problems.push(`${rel}:${f.range.start.line + 1}: ${f.rule} still reported after its fix`);
     }
     // Lines no edit touched are all still there, in order.
     const touched = new Set();

@@ -683,6 +683,8 @@ interface NodeEffects {
   handedToDevice?: boolean;
   /** Releases matched only through an object the handle was passed along with: where that first happened. */
   companionAt: Map<Node, number>;
+  /** Copies of the handle into another of its names (`chunks[i].dma_addr = addr;`): no use while a check follows. */
+  copies: Node[];
 }
 
 const MAX_VISITS = 200_000;
@@ -737,6 +739,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     for (const s of startNode.succ) pushF(s, 'unchecked', err, false, -1, start);
   }
 
+  let uncheckedCopy: Lifecycle['uncheckedUse'];
   let visits = 0;
   while (stack.length) {
     const f = stack.pop()!;
@@ -817,6 +820,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     }
 
     // Uses.
+    if (e.copies.length && state === 'unchecked' && !uncheckedCopy) uncheckedCopy = { node: e.copies[0], steps: toSteps({ step: { node: e.copies[0], message: 'used before any check' }, prev: trail }) };
     if (e.uses.length) {
       if (state === 'unchecked' && !lc.uncheckedUse) lc.uncheckedUse = { node: e.uses[0], steps: toSteps({ step: { node: e.uses[0], message: 'used before any check' }, prev: trail }) };
       if (state === 'ok' && !lc.firstUseAfterCheck) lc.firstUseAfterCheck = node.ast;
@@ -890,6 +894,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   }
   // A handle never tested is reported as unchecked; its error paths are not leaks on top of that.
   if (!lc.checked) lc.leaks = [];
+  // With no check anywhere, a copy (`mace->eth.rx_fifo = dma`) is where the unchecked value goes.
+  if (!lc.checked && !lc.uncheckedUse && uncheckedCopy) lc.uncheckedUse = uncheckedCopy;
   // A ladder that releases the handle on some of its paths (`if (dir ==
   // DMA_TO_DEVICE) dma_unmap_sg(…)`, a flag set with the mapping) decides by
   // state this walk does not follow: trust it.
@@ -1238,7 +1244,7 @@ function derivedFrom(ctx: FunctionContext, name: string): Set<string> {
 }
 
 function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeEffects {
-  const e: NodeEffects = { releases: [], mismatched: new Set(), indirect: new Set(), uses: [], reassigns: false, adjusts: [], acquires: false, companionAt: new Map() };
+  const e: NodeEffects = { releases: [], mismatched: new Set(), indirect: new Set(), uses: [], reassigns: false, adjusts: [], acquires: false, companionAt: new Map(), copies: [] };
   const ast = node.ast;
   if (!ast || node.kind === 'label' || node.kind === 'goto' || node.kind === 'fork') return e;
   const excluded = new Set<number>();
@@ -1291,7 +1297,10 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
           // A new value: the tracked handle is gone from this name.
           if (!right || !isHandleCopy(ctx, r, right)) e.reassigns = leftKey === r.key;
           // A copy into another name of the handle (`chunks[i].dma_addr = addr;`) is not a use.
-          else excluded.add(right.id);
+          else {
+            excluded.add(right.id);
+            e.copies.push(right);
+          }
         }
         continue;
       }
