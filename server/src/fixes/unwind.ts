@@ -257,7 +257,10 @@ function what(r: Resource): string {
 }
 
 function held(lifecycles: Lifecycle[], at: number, except: Resource | undefined): Lifecycle[] {
-  return lifecycles.filter((lc) => lc.resource.id !== except?.id && !lc.resource.managed && lc.heldNodes.has(at) && lc.resource.kind !== 'sgtable');
+  // An earlier mapping kept in the variable the failing call just overwrote (`tb_phys` mapped
+  // twice) can no longer be released by that name: unmapping it there would unmap the failed one.
+  const overwritten = except?.key || undefined;
+  return lifecycles.filter((lc) => lc.resource.id !== except?.id && !lc.resource.managed && lc.heldNodes.has(at) && lc.resource.kind !== 'sgtable' && !(overwritten && lc.resource.key === overwritten && lc.resource.call.node.startIndex < except!.call.node.startIndex));
 }
 
 export interface Exit {
