@@ -1371,6 +1371,8 @@ function handsToDevice(ctx: FunctionContext, r: Resource, ast: Node): boolean {
   for (const n of walk(ast)) {
     if (n.type !== 'call_expression') continue;
     const name = callName(n);
+    // `set_page_private(page, dma)`: the page carries the address from here on.
+    if (name === 'set_page_private' && callArgs(n)[1] && isKey(ctx, r, stripParens(callArgs(n)[1]))) return true;
     // A same-file helper that records the handle in a structure (`foo_init_frag(pkt, ..., dma_addr, len)`).
     const stored = ctx.facts.summaries.get(name)?.storedParams;
     if (stored?.length) {
