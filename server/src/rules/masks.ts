@@ -54,11 +54,25 @@ function resultUsage(a: FunctionAnalysis, call: Node): 'checked' | 'discarded' |
     for (const use of after) {
       const isWrite = use.parent?.type === 'assignment_expression' && use.parent.childForFieldName('left')?.id === use.id;
       if (!isWrite) return 'checked';
+      // `if (x) ret = a(); else ret = b();`: the other arm's write does not overwrite this one.
+      if (otherArm(p, use)) continue;
       if (stmt && enclosingBlockStatement(use.parent!)?.parent?.id === stmt.parent?.id) return 'unused';
     }
     return 'unused';
   }
   return 'checked';
+}
+
+/** Are `a` and `b` in the two arms of one if/else? */
+function otherArm(a: Node, b: Node): boolean {
+  for (let p = a.parent; p; p = p.parent) {
+    if (p.type !== 'if_statement') continue;
+    const then = p.childForFieldName('consequence');
+    const alt = p.childForFieldName('alternative');
+    const inside = (n: Node | null, x: Node) => !!n && x.startIndex >= n.startIndex && x.endIndex <= n.endIndex;
+    if ((inside(then, a) && inside(alt, b)) || (inside(alt, a) && inside(then, b))) return true;
+  }
+  return false;
 }
 
 /** The statement directly inside a block that contains `n`. */
