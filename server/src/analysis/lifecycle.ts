@@ -359,8 +359,14 @@ function comparison(r: Resource, e: Node, op: string, other: Node, flipped: bool
     return undefined;
   }
   if (r.kind === 'sg') {
-    if (!zero && !(o.type === 'number_literal' && o.text === '1')) return undefined;
     const realOp = flipped ? mirror(op) : op;
+    // `if (res != 1) return -ENXIO;`, `if (count == data->sg_len)`: equal to a count other
+    // than 0 rules 0 out; the other edge may still hold 0 (or a good, different count).
+    const expected = (o.type === 'number_literal' && /^[1-9]/.test(o.text)) || o.type === 'identifier' || o.type === 'field_expression';
+    if (!zero && (realOp === '!=' || realOp === '==') && expected) {
+      return realOp === '!=' ? { t: 'maybe', f: 'ok' } : { t: 'ok', f: 'unchecked' };
+    }
+    if (!zero && !(o.type === 'number_literal' && o.text === '1')) return undefined;
     if (zero && (realOp === '==' || realOp === '<=')) return { t: 'failed', f: 'ok' };
     if (zero && (realOp === '!=' || realOp === '>')) return { t: 'ok', f: 'failed' };
     if (!zero && realOp === '<') return { t: 'failed', f: 'ok' };
