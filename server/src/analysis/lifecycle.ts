@@ -95,6 +95,8 @@ const RELEASE_HELPER = /(free|release|cleanup|clean_up|unmap|destroy|teardown|de
 const NOT_A_RELEASE = /(_set|_get|_addr|_len|_state|_count)$|^dma_unmap_(addr|len)/;
 const CPU_FREES = new Set(['kfree', 'kvfree', 'vfree', 'kfree_sensitive', 'free_pages', 'free_page', '__free_pages', 'devm_kfree', 'kmem_cache_free']);
 /** Logging a handle's value is not a use of the memory. */
+/** dma_mapping_error() and the drivers' own wrappers of it named for what they do (`enic_dma_map_check()` in a header). */
+const MAP_CHECK = /mapping_error|dma_map(?:ping)?_(?:check|err|error|failed)$/;
 const PRINTS = /^(?:printk|pr_\w+|dev_(?:err|warn|info|dbg|notice|vdbg|err_ratelimited|dbg_ratelimited)|netdev_\w+|netif_\w+|trace_\w+|seq_printf|dma_debug\w*)$/;
 /** A driver's own logging macro (`wil_dbg_misc`, `vchiq_log_trace`, `ASC_DBG`): it prints the pointer, it does not dereference it. */
 const DRIVER_PRINTS = /(?:^|_)(?:v?dbg|debug|log|trace|printk?|info|notice|warn|DBG|DEBUG|LOG|TRACE|PRINTK?|INFO|WARN)(?:_[a-z0-9]+)?$|^(?:DBG|DEBUG|LOG|TRACE|PRINTK?)(?:_|$)/;
@@ -284,7 +286,7 @@ export function testOf(ctx: FunctionContext, r: Resource, cond: Node, acquired: 
   // A check call: dma_mapping_error(dev, h), or a same-file helper that calls it.
   if (e.type === 'call_expression') {
     const name = callName(e);
-    const isCheck = name === 'dma_mapping_error' || name === 'pci_dma_mapping_error' || /mapping_error/.test(name) || ctx.facts.checkHelpers.has(name);
+    const isCheck = name === 'dma_mapping_error' || name === 'pci_dma_mapping_error' || MAP_CHECK.test(name) || ctx.facts.checkHelpers.has(name);
     if (isCheck && callArgs(e).some((a) => isHandle(ctx, r, a))) return { t: 'failed', f: 'ok' };
     // IS_ERR_OR_NULL(p) covers the NULL a failed allocation returns.
     if (name === 'IS_ERR_OR_NULL' && r.kind !== 'map' && callArgs(e).some((a) => isHandle(ctx, r, a))) return { t: 'failed', f: 'ok' };
@@ -411,7 +413,7 @@ function checkHolder(ctx: FunctionContext, r: Resource, name: string, at: number
     const right = a.type === 'assignment_expression' ? a.childForFieldName('right') : a.childForFieldName('value');
     if (!left || !right || left.text !== name) continue;
     const call = stripParens(right);
-    if (call.type === 'call_expression' && /mapping_error/.test(callName(call)) && callArgs(call).some((x) => isHandle(ctx, r, x))) return true;
+    if (call.type === 'call_expression' && MAP_CHECK.test(callName(call)) && callArgs(call).some((x) => isHandle(ctx, r, x))) return true;
   }
   return false;
 }
@@ -420,7 +422,7 @@ function containsCheckOf(ctx: FunctionContext, r: Resource, e: Node): boolean {
   for (const n of walk(e)) {
     if (n.type !== 'call_expression') continue;
     const name = callName(n);
-    if ((/mapping_error/.test(name) || ctx.facts.checkHelpers.has(name)) && callArgs(n).some((a) => isHandle(ctx, r, a))) return true;
+    if ((MAP_CHECK.test(name) || ctx.facts.checkHelpers.has(name)) && callArgs(n).some((a) => isHandle(ctx, r, a))) return true;
   }
   return false;
 }
@@ -503,7 +505,7 @@ export function failureEdge(ctx: FunctionContext, cond: Node): number {
       const a = callArgs(e)[0];
       return a ? failureEdge(ctx, a) : -1;
     }
-    if (name === 'IS_ERR' || name === 'IS_ERR_OR_NULL' || /mapping_error/.test(name)) return 0;
+    if (name === 'IS_ERR' || name === 'IS_ERR_OR_NULL' || MAP_CHECK.test(name)) return 0;
     return -1;
   }
   const err = errTest(ctx, e);
@@ -1270,7 +1272,7 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
         for (const a of args) excluded.add(a.id);
         continue;
       }
-      if (/mapping_error/.test(name) || ctx.facts.checkHelpers.has(name) || PRINTS.test(name) || (DRIVER_PRINTS.test(name) && !ctx.facts.summaries.has(name) && !lookupApi(name))) for (const a of args) excluded.add(a.id);
+      if (MAP_CHECK.test(name) || ctx.facts.checkHelpers.has(name) || PRINTS.test(name) || (DRIVER_PRINTS.test(name) && !ctx.facts.summaries.has(name) && !lookupApi(name))) for (const a of args) excluded.add(a.id);
       if (name === 'sizeof') for (const a of args) excluded.add(a.id);
     } else if (n.type === 'sizeof_expression') {
       excluded.add(n.id);
@@ -1312,6 +1314,12 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
       }
       // Plain copies are not uses.
       if (right && op === '=' && isHandleCopy(ctx, r, right)) excluded.add(right.id);
+      // Filling in a descriptor (`desc->des2 = cpu_to_le32(des2);`) hands nothing to the
+      // device yet: a check that follows still comes in time. Unchecked, it is the use.
+      else if (right && op === '=' && (left.type === 'field_expression' || left.type === 'subscript_expression') && r.kind === 'map' && isDescriptorValue(ctx, r, right)) {
+        excluded.add(right.id);
+        e.copies.push(right);
+      }
     }
   }
   // A `return h;` is handled by the walk, not as a use.
@@ -1369,6 +1377,17 @@ function mentionsKey(ctx: FunctionContext, n: Node, key: string): boolean {
 function inSizeof(x: Node, top: Node): boolean {
   for (let p = x.parent; p && p.id !== top.id; p = p.parent) if (p.type === 'sizeof_expression') return true;
   return false;
+}
+
+/** The handle itself, converted for a descriptor: `cpu_to_le32(h)`, `(u32)h`, `lower_32_bits(h)`. */
+function isDescriptorValue(ctx: FunctionContext, r: Resource, value: Node): boolean {
+  let v = stripParens(value);
+  for (;;) {
+    if (v.type === 'cast_expression') v = stripParens(v.childForFieldName('value')!);
+    else if (v.type === 'call_expression' && TO_DEVICE_VALUE.test(callName(v)) && callArgs(v).length === 1) v = stripParens(callArgs(v)[0]);
+    else break;
+  }
+  return (v.type === 'identifier' || v.type === 'field_expression' || v.type === 'subscript_expression') && isKey(ctx, r, v);
 }
 
 const TO_DEVICE_VALUE = /^(?:cpu_to_le(?:16|32|64)|cpu_to_be(?:32|64)|lower_32_bits|upper_32_bits|U64_HI|U64_LO)$/;
