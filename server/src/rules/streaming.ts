@@ -10,7 +10,7 @@ import { lookupApi } from '../catalog';
 import type { Lifecycle } from '../analysis/lifecycle';
 import { keyOf, testOf } from '../analysis/lifecycle';
 import type { Fix, TextEdit } from '../types';
-import { addressOf, callArgs, callName, stripParens, walk } from '../analysis/syntax';
+import { addressOf, callArgs, callName, isZeroLiteral, stripParens, walk } from '../analysis/syntax';
 import { fieldKey } from '../analysis/summary';
 import { insertCheckFix, releaseOnErrorFix } from '../fixes/unwind';
 import { constantValue, sizesDiffer } from '../analysis/values';
@@ -293,6 +293,7 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
   const r = lc.resource;
   if (r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc') return;
   if (walksElements(call)) return;
+  if (state === 'failed' && guardedBySuccessFlag(a, lc, call)) return;
   const handle = r.kind === 'sg' && r.call.api.buffer !== undefined ? r.call.args[r.call.api.buffer] : (r.lhs ?? r.call.node);
   a.report({
     rule: 'unmap-failed-mapping',
@@ -304,6 +305,36 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
     related: [{ node: r.call.node, message: 'mapped here' }],
     fix: state === 'failed' ? () => skipFailedUnmap(a, lc, call) : undefined,
   });
+}
+
+/**
+ * `if (new_table_pa_valid) dma_unmap_single(...)`, `if (flags & FLAG_MAPPED)`:
+ * the unmap is guarded by a name the function sets only where the mapping
+ * succeeded (the flag is assigned while the handle is held).
+ */
+function guardedBySuccessFlag(a: FunctionAnalysis, lc: Lifecycle, call: Node): boolean {
+  for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type !== 'if_statement') continue;
+    const cond = p.childForFieldName('condition');
+    const then = p.childForFieldName('consequence');
+    if (!cond || !then || call.startIndex < then.startIndex || call.endIndex > then.endIndex) continue;
+    const names = new Set<string>();
+    for (const n of [cond, ...cond.descendantsOfType(['identifier', 'field_expression'])]) {
+      const s = stripParens(n);
+      if ((s.type === 'identifier' || s.type === 'field_expression') && !lc.resource.keys.has(keyOf(a.fn, s))) names.add(keyOf(a.fn, s));
+    }
+    if (!names.size) continue;
+    for (const asg of a.fn.body.descendantsOfType('assignment_expression')) {
+      const left = asg.childForFieldName('left');
+      const right = asg.childForFieldName('right');
+      if (!left || !right || !names.has(keyOf(a.fn, left))) continue;
+      const op = asg.child(1)?.text;
+      const sets = op === '|=' || (op === '=' && !isZeroLiteral(right) && right.text !== 'false' && right.text !== 'NULL');
+      const at = a.fn.cfgNodeOf(asg);
+      if (sets && at !== undefined && lc.heldNodes.has(at)) return true;
+    }
+  }
+  return false;
 }
 
 /**
