@@ -875,7 +875,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
           if (earlier !== undefined && earlier !== i) continue;
           const eState = et ? (i === 0 ? et.t : et.f) : err;
           const decisions = key && earlier === undefined ? remember(f.decisions, key, i) : f.decisions;
-          pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop), f.viaGoto, fe === i ? branchTrail(trail, node, i === 0) : trail, decisions);
+          pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop && branchLeaves(node.ast, i)), f.viaGoto, fe === i ? branchTrail(trail, node, i === 0) : trail, decisions);
         }
         continue;
       }
@@ -954,6 +954,27 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
 }
 
 /** Is `release` inside a loop that does not contain `acquisition` (a `while (--i >= 0)` unwind)? */
+const leavesCache = new WeakMap<Node, boolean[]>();
+
+/**
+ * A failure test whose branch carries on (`if (!first) first = lli;`) marks no
+ * error path; one whose branch returns or jumps (`if (!p) goto err;`) does.
+ */
+function branchLeaves(cond: Node, edge: number): boolean {
+  let v = leavesCache.get(cond);
+  if (!v) {
+    let st: Node | null = cond.parent;
+    while (st && st.type === 'parenthesized_expression') st = st.parent;
+    if (!st || st.type !== 'if_statement') v = [true, true];
+    else {
+      const exits = (b: Node | null) => !!b && (b.type === 'return_statement' || b.type === 'goto_statement' || b.descendantsOfType(['return_statement', 'goto_statement', 'break_statement', 'continue_statement']).length > 0 || /\b(?:BUG|panic)\s*\(/.test(b.text));
+      v = [exits(st.childForFieldName('consequence')), exits(st.childForFieldName('alternative'))];
+    }
+    leavesCache.set(cond, v);
+  }
+  return v[edge] ?? true;
+}
+
 /** A statement reached on every pass through the function body: no branch or loop encloses it. */
 function unconditional(stmt: Node): boolean {
   for (let p = stmt.parent; p; p = p.parent) {
