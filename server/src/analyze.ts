@@ -133,7 +133,7 @@ export class FileAnalyzer {
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
         const root = copyTree(tree, source);
         const fn = findFunctionNode(root);
-        p = { text: t, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
+        p = { text: t, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
         this.parsed.set(t, p);
       }
       liveParsed.add(t);
@@ -295,7 +295,7 @@ function factsSignature(f: FileFacts): string {
     [...f.globalPointers].sort().join(','),
     [...f.defines].map(([k, v]) => `${k}=${v}`).join(','),
     [...f.summaries.values()]
-      .map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}:${s.releasedParams.map((p) => `${p.index}/${p.role}`).join('+')}:${s.storedParams.join('+')}:${s.fieldStores.join('+')}:${s.releaseMentions.join('+')}`)
+      .map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}:${s.releasedParams.map((p) => `${p.index}/${p.role}`).join('+')}:${s.storedParams.join('+')}:${s.releaseScopeFields.join('+')}:${s.fieldStores.join('+')}:${s.releaseMentions.join('+')}`)
       .sort()
       .join(';'),
   ];
@@ -321,7 +321,15 @@ function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], _lines: Lin
   // Released from remove, or anywhere else in the file (ndo_stop, a kref release, a devm action):
   // the buffer's lifetime is managed by code this file shows.
   const released = new Set<string>();
-  for (const s of facts.summaries.values()) if (!facts.probeFunctions.has(s.name)) for (const r of s.releases) released.add(r);
+  const mentions: string[] = [];
+  for (const s of facts.summaries.values()) {
+    if (facts.probeFunctions.has(s.name)) continue;
+    for (const r of s.releases) released.add(r);
+    // Freed through a table of copies (`dev_map[] = { dev->d_i2c.cpu_addr, ... }`) or an accessor (`foo_rcvhdrtail_kvaddr(rcd)`).
+    for (const f of s.releaseScopeFields) released.add(f);
+    mentions.push(...s.releaseMentions);
+  }
+  const viaAccessor = (field: string) => mentions.some((m) => m.endsWith(`_${field}`));
   const out: Finding[] = [];
   const probeSide = reachableFrom(facts.probeFunctions, facts.callees);
   for (const fn of probeSide) {
@@ -329,7 +337,7 @@ function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], _lines: Lin
     const seg = segments.find((x) => x.name === fn);
     if (!s || !seg) continue;
     for (const al of s.allocates) {
-      if (al.managed || released.has(al.field)) continue;
+      if (al.managed || released.has(al.field) || viaAccessor(al.field)) continue;
       const api = lookupApi(al.api);
       if (!api || (api.role !== 'alloc' && api.role !== 'pool-create')) continue;
       const line = al.line + seg.startLine;

@@ -16,6 +16,8 @@ export interface FunctionSummary {
   releases: string[];
   /** Parameters it stores into a structure (`pkt->addr[i].addr = dma_addr;`), by position: a handle passed there is handed over. */
   storedParams: number[];
+  /** In a function that releases anything: every field name its body mentions (`dev->d_i2c.cpu_addr` copied into a table it frees in a loop). */
+  releaseScopeFields: string[];
   /** Every identifier and field name inside the arguments of its release calls (`descs`, `addr_offset` in `stq->descs[i] - stq->addr_offset[i]`). */
   releaseMentions: string[];
   /** Parameters it passes straight to a release call, by position, with that call's role (`unmap`, `free`, …). */

@@ -12,7 +12,7 @@ const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'po
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
 
 export function summarizeFunction(fn: Node, name: string): FunctionSummary {
-  const summary: FunctionSummary = { name, releases: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
+  const summary: FunctionSummary = { name, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
@@ -92,6 +92,11 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
   }
   summary.releases = [...releases];
   summary.fieldStores = [...stores];
+  if (releases.size) {
+    // Fields whose value is copied (an initializer list, the right side of an assignment): a table the function frees from.
+    const copied = [...body.descendantsOfType('initializer_list'), ...body.descendantsOfType('assignment_expression').map((a) => a.childForFieldName('right')).filter((r): r is Node => !!r)];
+    summary.releaseScopeFields = [...new Set(copied.flatMap((n) => n.descendantsOfType('field_identifier').map((f) => f.text)))];
+  }
   summary.releaseMentions = [...mentions];
   return summary;
 }
