@@ -159,10 +159,10 @@ export class FileAnalyzer {
     for (let i = 0; i < segments.length; i++) {
       segIndex.set(segments[i].name, i);
       const p = parsedBySeg[i];
-      if (p) {
-        facts.summaries.set(segments[i].name, p.summary);
-        facts.callees.set(segments[i].name, calleesOf(i));
-      }
+      if (p) facts.summaries.set(segments[i].name, p.summary);
+      // Every function's callees (a text scan, cached by its text): a caller that
+      // only unwinds (`foo_mem_free()` after a failed `foo_mem_alloc()`) counts.
+      facts.callees.set(segments[i].name, calleesOf(i));
     }
     if (facts.removeFunctions.size && facts.probeFunctions.size) {
       const stack = [...facts.removeFunctions, ...facts.probeFunctions];

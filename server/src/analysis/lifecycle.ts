@@ -949,6 +949,10 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   if ((isFieldKey(r.key) || global) && lc.leaks.length && lc.releases.every((x) => x.indirect)) {
     const alloc = r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc';
     if (alloc ? releasedElsewhere(ctx, r) || !releasesOnErrorPaths(ctx) : callerCleansUp(ctx, r)) lc.leaks = [];
+  } else if (isFieldKey(r.key) && lc.leaks.length && (r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc') && callerCleansUp(ctx, r)) {
+    // Unwound here on some paths, but a same-file caller's cleanup frees the
+    // field anyway (`qla2x00_mem_free()` after a failed `qla2x00_mem_alloc()`).
+    lc.leaks = [];
   }
   return lc;
 }
@@ -1050,8 +1054,11 @@ function releasedElsewhere(ctx: FunctionContext, r: Resource): boolean {
 
 function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
   if (ctx.facts.probeFunctions.has(ctx.name)) return false;
+  // Streaming mappings: only a caller that itself works with the DMA API (a
+  // parsed one) is trusted to unwind; allocations: any caller of the file.
+  const mapping = r.kind === 'map' || r.kind === 'sg' || r.kind === 'sgtable';
   let called = false;
-  for (const [name, callees] of ctx.facts.callees) if (name !== ctx.name && callees.has(ctx.name)) called = true;
+  for (const [name, callees] of ctx.facts.callees) if (name !== ctx.name && callees.has(ctx.name) && (!mapping || ctx.facts.summaries.has(name))) called = true;
   return called && releasedElsewhere(ctx, r);
 }
 
