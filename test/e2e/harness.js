@@ -14,7 +14,7 @@ const http = require('http');
 const net = require('net');
 const os = require('os');
 const path = require('path');
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const CODE_SERVER_VERSION = '4.100.3';
@@ -81,6 +81,8 @@ const USER_SETTINGS = {
  * Starts code-server in its own process group with a private HOME, TMPDIR and
  * XDG dirs under a fresh run dir, no gallery, no telemetry, no update check.
  *   opts.symlinkExtensions: { folderName: absPath } linked into the extensions dir before start
+ *   opts.installExtensions: [vsixPath] installed into the extensions dir with
+ *     `code-server --install-extension` before start
  *   opts.settings: extra user settings
  *   opts.env: extra environment (reaches the extension host)
  * Resolves when /healthz answers 200. `stop()` ends the whole group and
@@ -104,19 +106,11 @@ async function startCodeServer(opts = {}) {
     fs.symlinkSync(target, path.join(dirs.extensions, name), 'dir');
   }
 
+  const env = codeServerEnv(dirs, opts.env);
+  const dirArgs = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
+  for (const vsix of opts.installExtensions || []) installExtension(vsix, dirArgs, env);
+
   const port = await freePort();
-  const env = { ...process.env, ...(opts.env || {}) };
-  // Never let an outer test runner's context leak into the editor.
-  delete env.NODE_TEST_CONTEXT;
-  delete env.NODE_OPTIONS;
-  Object.assign(env, {
-    HOME: dirs.home,
-    TMPDIR: dirs.tmp,
-    XDG_CONFIG_HOME: dirs.config,
-    XDG_DATA_HOME: dirs.data,
-    XDG_CACHE_HOME: dirs.cache,
-    EXTENSIONS_GALLERY: '{}',
-  });
   const args = [
     '--auth', 'none',
     '--disable-telemetry',
@@ -124,8 +118,7 @@ async function startCodeServer(opts = {}) {
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    ...dirArgs,
   ];
   const logPath = path.join(runDir, 'code-server.log');
   const logFd = fs.openSync(logPath, 'a');
@@ -164,6 +157,40 @@ async function startCodeServer(opts = {}) {
     if (!keepRunDir) fs.rmSync(runDir, { recursive: true, force: true });
   }
   return { url, port, runDir, dirs, logPath, pid: child.pid, stop, log: () => readTail(logPath, 1 << 20) };
+}
+
+/** The isolated environment of one code-server run: private HOME, TMPDIR, XDG dirs, no gallery. */
+function codeServerEnv(dirs, extra = {}) {
+  const env = { ...process.env, ...extra };
+  // Never let an outer test runner's context leak into the editor.
+  delete env.NODE_TEST_CONTEXT;
+  delete env.NODE_OPTIONS;
+  return Object.assign(env, {
+    HOME: dirs.home,
+    TMPDIR: dirs.tmp,
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_DATA_HOME: dirs.data,
+    XDG_CACHE_HOME: dirs.cache,
+    EXTENSIONS_GALLERY: '{}',
+  });
+}
+
+/** `code-server --install-extension vsix` into the run's extensions dir; throws with its output if it fails. */
+function installExtension(vsix, dirArgs, env) {
+  const r = spawnSync(codeServerBin(), [...dirArgs, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+  const output = `${r.stdout || ''}${r.stderr || ''}`;
+  if (r.error || r.status !== 0) {
+    throw new Error(`code-server --install-extension ${vsix} failed (${r.error ? r.error.message : `exit ${r.status}`}):\n${output}`);
+  }
+  return output;
+}
+
+/** `code-server --list-extensions --show-versions` for a started server's dirs: ['publisher.name@version', ...]. */
+function listExtensions(server) {
+  const dirArgs = ['--user-data-dir', server.dirs.userData, '--extensions-dir', server.dirs.extensions];
+  const r = spawnSync(codeServerBin(), [...dirArgs, '--list-extensions', '--show-versions'], { env: codeServerEnv(server.dirs), encoding: 'utf8', timeout: 60_000 });
+  if (r.error || r.status !== 0) throw new Error(`code-server --list-extensions failed: ${r.error ? r.error.message : r.stderr}`);
+  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 function killGroup(pid, signal = 'SIGTERM') {
@@ -218,6 +245,7 @@ module.exports = {
   codeServerBin,
   extensionFolderName,
   startCodeServer,
+  listExtensions,
   launchChromium,
   makeWorkspace,
   killGroup,
