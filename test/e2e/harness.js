@@ -2,16 +2,15 @@
 /**
  * Shared pieces of the real-editor tests: find code-server (installed by
  * .ci/e2e-setup.sh into a cache outside the repo), start it fully isolated on
- * a free loopback port, launch headless Debian chromium with playwright-core,
- * and tear both down. Used by code-server-shim.js (the @vscode/test-electron
- * suite) and browser.test.js (the Playwright flow).
+ * a loopback port the kernel picks, launch headless Debian chromium with
+ * playwright-core, and tear both down. Used by code-server-shim.js (the
+ * @vscode/test-electron suite) and workbench.js (the Playwright flows).
  *
  * This file only defines functions: `node --test test/` loads every .js file
  * under test/, and loading this one does nothing.
  */
 const fs = require('fs');
 const http = require('http');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
@@ -35,18 +34,6 @@ function codeServerBin() {
 function extensionFolderName(root = REPO_ROOT) {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   return `${pkg.publisher}.${pkg.name}-${pkg.version}`;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function httpStatus(url) {
@@ -85,8 +72,8 @@ const USER_SETTINGS = {
  *     `code-server --install-extension` before start
  *   opts.settings: extra user settings
  *   opts.env: extra environment (reaches the extension host)
- * Resolves when /healthz answers 200. `stop()` ends the whole group and
- * removes the run dir (unless keepRunDir).
+ * Resolves when the log names the port and /healthz there answers 200.
+ * `stop()` ends the whole group and removes the run dir (unless keepRunDir).
  */
 async function startCodeServer(opts = {}) {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-e2e-'));
@@ -110,14 +97,17 @@ async function startCodeServer(opts = {}) {
   const dirArgs = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
   for (const vsix of opts.installExtensions || []) installExtension(vsix, dirArgs, env);
 
-  const port = await freePort();
+  // Port 0: the kernel picks a free port when code-server listens, and the
+  // log says which. (A port picked here and closed again could be taken by
+  // another process before code-server binds it; /healthz would then ask
+  // whoever holds it.)
   const args = [
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--bind-addr', '127.0.0.1:0',
     ...dirArgs,
   ];
   const logPath = path.join(runDir, 'code-server.log');
@@ -129,17 +119,22 @@ async function startCodeServer(opts = {}) {
     exited = { code, signal };
   });
 
-  const url = `http://127.0.0.1:${port}`;
+  let url;
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (exited) throw new Error(`code-server exited early (${JSON.stringify(exited)}); log:\n${readTail(logPath)}`);
-    if ((await httpStatus(`${url}/healthz`)) === 200) break;
+    if (!url) {
+      const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(fs.readFileSync(logPath, 'utf8'));
+      if (m) url = m[1];
+    }
+    if (url && (await httpStatus(`${url}/healthz`)) === 200) break;
     if (Date.now() > deadline) {
       killGroup(child.pid);
-      throw new Error(`code-server did not answer /healthz within 120 s; log:\n${readTail(logPath)}`);
+      throw new Error(`code-server did not ${url ? 'answer /healthz' : 'say where it listens'} within 120 s; log:\n${readTail(logPath)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const port = Number(new URL(url).port);
 
   let stopped = false;
   async function stop({ keepRunDir = false } = {}) {
