@@ -12,7 +12,7 @@
  * there are no fixed sleeps. On failure, a screenshot of each step (and of the
  * failing state) and the code-server log go to test-results/e2e/browser-*. On
  * success the screenshot with the quick-fix menu open is saved as
- * test-results/e2e/quickfix.png; with DMA_E2E_UPDATE_SCREENSHOTS=1 also as
+ * test-results/e2e/quickfix.png; with DMA_UPDATE_SCREENSHOTS=1 also as
  * docs/images/quickfix.png, the one the README shows.
  *
  * Runs with node's test runner when DMA_E2E=1 (.ci/e2e.sh sets it); skipped
@@ -89,7 +89,7 @@ describe('browser: fixing a DMA bug in the VS Code workbench (code-server + chro
     if (!session.failed && quickfixShot) {
       fs.mkdirSync(RESULTS_DIR, { recursive: true });
       fs.writeFileSync(QUICKFIX_RESULT, quickfixShot);
-      if (process.env.DMA_E2E_UPDATE_SCREENSHOTS === '1') fs.writeFileSync(QUICKFIX_PNG, quickfixShot);
+      if (process.env.DMA_UPDATE_SCREENSHOTS === '1') fs.writeFileSync(QUICKFIX_PNG, quickfixShot);
     }
   });
 
