@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the real-editor (e2e) tests need, idempotently:
 #   - Debian: chromium (headless browser), ripgrep (stands in for the rg that
-#     code-server would download), libkrb5-dev (to build code-server's kerberos);
+#     code-server would download), libkrb5-dev (to build code-server's kerberos),
+#     unzip (to list what the .vsix holds);
 #   - code-server 4.100.3 (VS Code 1.100.3, the last one that runs on Node 20)
 #     into a cache folder outside the repo, reused when already complete;
 #   - the project's devDependencies (playwright-core, @vscode/test-electron,
@@ -20,7 +21,7 @@ log() { printf '[e2e-setup] %s\n' "$*" >&2; }
 
 # --- Debian packages ---------------------------------------------------------
 need_pkgs=()
-for p in chromium libkrb5-dev ripgrep; do
+for p in chromium libkrb5-dev ripgrep unzip; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     need_pkgs+=("$p")
   fi
@@ -33,9 +34,9 @@ if ((${#need_pkgs[@]})); then
   log "installing Debian packages: ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
-  apt-get install -y chromium libkrb5-dev ripgrep
+  apt-get install -y chromium libkrb5-dev ripgrep unzip
 else
-  log "Debian packages present: chromium libkrb5-dev ripgrep"
+  log "Debian packages present: chromium libkrb5-dev ripgrep unzip"
 fi
 
 # --- code-server, in the cache -----------------------------------------------

@@ -5,6 +5,8 @@
 #   2. npm run build (dist/ is what the editor loads)
 #   3. extension-host suite: test/e2e/run-extension-tests.js (@vscode/test-electron + mocha)
 #   4. browser flow: test/e2e/browser.test.js (playwright-core, node's test runner)
+#   5. packaged extension: test/e2e/vsix.test.js (npm run package, then the .vsix
+#      installed with code-server --install-extension and checked in the workbench)
 # Exits non-zero if anything failed; the last line is "N passed, N failed".
 # Screenshots and logs of failures: test-results/e2e/.
 set -uo pipefail
@@ -37,28 +39,41 @@ else
 fi
 ((rc != 0)) && status=1
 
+# --- node:test files: count their TAP results -------------------------------
+# run_node_tests NAME FILE: runs FILE with node's test runner (spec on stdout,
+# TAP in $RESULTS/NAME.tap) and adds its counts to the totals.
+run_node_tests() {
+  local name=$1 file=$2 rc p f c s
+  DMA_E2E=1 node --test \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$RESULTS/$name.tap" \
+    "$file"
+  rc=$?
+  tap_count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$RESULTS/$name.tap" | tail -1; }
+  if [[ -f $RESULTS/$name.tap ]] && [[ -n $(tap_count pass) ]]; then
+    p=$(tap_count pass)
+    f=$(tap_count fail)
+    c=$(tap_count cancelled)
+    s=$(tap_count skipped)
+    passed=$((passed + p))
+    failed=$((failed + ${f:-0} + ${c:-0}))
+    skipped=$((skipped + ${s:-0}))
+    if ((rc != 0 && ${f:-0} + ${c:-0} == 0)); then failed=$((failed + 1)); fi
+  else
+    echo "$name: no results (exit $rc)"
+    failed=$((failed + 1))
+  fi
+  ((rc != 0)) && status=1
+}
+
 # --- browser flow ------------------------------------------------------------
 echo "== e2e: browser flow (code-server + chromium + playwright-core)"
-DMA_E2E=1 node --test \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$RESULTS/browser.tap" \
-  test/e2e/browser.test.js
-rc=$?
-tap_count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$RESULTS/browser.tap" | tail -1; }
-if [[ -f $RESULTS/browser.tap ]] && [[ -n $(tap_count pass) ]]; then
-  p=$(tap_count pass)
-  f=$(tap_count fail)
-  c=$(tap_count cancelled)
-  s=$(tap_count skipped)
-  passed=$((passed + p))
-  failed=$((failed + ${f:-0} + ${c:-0}))
-  skipped=$((skipped + ${s:-0}))
-  if ((rc != 0 && ${f:-0} + ${c:-0} == 0)); then failed=$((failed + 1)); fi
-else
-  echo "browser flow: no results (exit $rc)"
-  failed=$((failed + 1))
-fi
-((rc != 0)) && status=1
+run_node_tests browser test/e2e/browser.test.js
+
+# --- packaged extension ------------------------------------------------------
+# Last: npm run package rebuilds dist/ minified.
+echo "== e2e: packaged extension (npm run package, code-server --install-extension, chromium)"
+run_node_tests vsix test/e2e/vsix.test.js
 
 ((failed > 0)) && status=1
 if ((skipped > 0)); then

@@ -6,8 +6,10 @@
 // clicks through to its file page where the numbered path steps sit in the
 // margin at their lines, linked one to the next, with the preferred fix as a
 // diff. Without JavaScript the index still lists every file. Saves
-// docs/images/report-index.png and docs/images/report-file.png, and leaves
-// the report in test-results/html-report/report/ to look at.
+// screenshots of the index and of a file page as
+// test-results/html-report/report-{index,file}.png (with
+// DMA_UPDATE_SCREENSHOTS=1 also as the README's copies in docs/images/), and
+// leaves the report in test-results/html-report/report/ to look at.
 //
 // The report comes from `dma-check --format html --output DIR examples/` when
 // the CLI has that format; until then, from html.ts bundled here with esbuild
@@ -28,9 +30,16 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const BUNDLE = path.join(ROOT, 'test-results', 'html-report', 'html.js');
 /** The report of examples/, kept after the run for a look (test-results/ is not in git). */
 const REPORT_REL = 'test-results/html-report/report';
-const INDEX_PNG = path.join(ROOT, 'docs', 'images', 'report-index.png');
-const FILE_PNG = path.join(ROOT, 'docs', 'images', 'report-file.png');
+const SHOTS = path.join(ROOT, 'test-results', 'html-report');
+const DOC_IMAGES = path.join(ROOT, 'docs', 'images');
 const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Saves a screenshot in test-results/html-report/; with DMA_UPDATE_SCREENSHOTS=1 also in docs/images/. */
+function saveScreenshot(name, png) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  fs.writeFileSync(path.join(SHOTS, name), png);
+  if (process.env.DMA_UPDATE_SCREENSHOTS === '1') fs.writeFileSync(path.join(DOC_IMAGES, name), png);
+}
 
 /** html.ts as a CommonJS module (writeHtmlReport, diffLines, unifiedHunks, pageName, esc). */
 function loadModule() {
@@ -239,8 +248,7 @@ describe('html report: examples/', () => {
       assert.equal(sevs[0], 'error');
       await page.click('#f-reset');
 
-      fs.mkdirSync(path.dirname(INDEX_PNG), { recursive: true });
-      await page.screenshot({ path: INDEX_PNG, fullPage: true });
+      saveScreenshot('report-index.png', await page.screenshot({ fullPage: true }));
 
       // Click through to the finding with the longest path.
       const target = [...json.findings].sort((a, b) => b.path.length - a.path.length)[0];
@@ -285,7 +293,7 @@ describe('html report: examples/', () => {
       await page.locator(`#f${k}s1`).scrollIntoViewIfNeeded();
       await page.evaluate((id) => document.getElementById(id).closest('tr').scrollIntoView({ block: 'start' }), `f${k}s1`);
       await page.evaluate(() => window.scrollBy(0, -120));
-      await page.screenshot({ path: FILE_PNG });
+      saveScreenshot('report-file.png', await page.screenshot());
 
       // Back to the index through the header link.
       await Promise.all([page.waitForURL(/index\.html/), page.click('header.top a.brand')]);

@@ -10,8 +10,10 @@
  *
  * Every step waits on a locator (or polls the file on disk after a save);
  * there are no fixed sleeps. On failure, a screenshot of each step (and of the
- * failing state) and the code-server log go to test-results/e2e/. On success
- * the screenshot with the quick-fix menu open is saved as docs/images/quickfix.png.
+ * failing state) and the code-server log go to test-results/e2e/browser-*. On
+ * success the screenshot with the quick-fix menu open is saved as
+ * test-results/e2e/quickfix.png; with DMA_UPDATE_SCREENSHOTS=1 also as
+ * docs/images/quickfix.png, the one the README shows.
  *
  * Runs with node's test runner when DMA_E2E=1 (.ci/e2e.sh sets it); skipped
  * otherwise, so that `node --test test/` does not start an editor.
@@ -23,13 +25,14 @@ const path = require('node:path');
 
 const ENABLED = process.env.DMA_E2E === '1';
 
-const { REPO_ROOT, startCodeServer, launchChromium, makeWorkspace, extensionFolderName } = require('./harness');
+const { REPO_ROOT, makeWorkspace, extensionFolderName } = require('./harness');
+const { workbenchSession, RESULTS_DIR, WAIT, STEP } = require('./workbench');
 const { loadSnippets, expandSnippet } = require('../helpers/snippets');
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'fixtures', 'unchecked-mapping', 'pos-one-earlier-ret.c');
 const GOLDEN = FIXTURE.replace(/\.c$/, '.fixed.c');
-const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');
 const QUICKFIX_PNG = path.join(REPO_ROOT, 'docs', 'images', 'quickfix.png');
+const QUICKFIX_RESULT = path.join(RESULTS_DIR, 'quickfix.png');
 
 const MESSAGE = 'is used without dma_mapping_error()';
 const FIX_TITLE = 'Check priv->stats_dma with dma_mapping_error()';
@@ -37,9 +40,6 @@ const INSERTED = 'if (dma_mapping_error(dev, priv->stats_dma)) {';
 const SNIPPET_PREFIX = 'dma-map-single';
 /** The line after which the snippet is typed: unique in the fixture. */
 const SNIPPET_AFTER = 'FOO_TX_RING_ADDR';
-
-const WAIT = { timeout: 60_000 };
-const STEP = { timeout: 180_000 };
 
 /** The text VS Code inserts for a snippet at default tab stops, typed on a line indented with `indent` (tabs). */
 function snippetExpansion(prefix, indent) {
@@ -63,67 +63,16 @@ async function pollFile(file, predicate, what, timeoutMs = 60_000) {
 }
 
 describe('browser: fixing a DMA bug in the VS Code workbench (code-server + chromium)', { skip: ENABLED ? false : 'set DMA_E2E=1 (see .ci/e2e.sh)' }, () => {
-  let server;
-  let browser;
-  let page;
+  const session = workbenchSession('browser', it);
+  const { step, editor, viewLine, token } = session;
   let workspace;
   let drv;
-  let failed = false;
-  const shots = []; // [name, png buffer] after each step
   let quickfixShot;
-  const pageErrors = [];
-
-  const editor = () => page.locator('.editor-instance .monaco-editor').first();
-  const viewLine = (text) => editor().locator('.view-line', { hasText: text });
-  const token = (text) => editor().locator('.view-line span', { hasText: new RegExp(`^${text}$`) }).first();
-
-  /** Runs one step; after an earlier failure the step is skipped. */
-  function step(name, fn) {
-    it(name, STEP, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      try {
-        await fn();
-        shots.push([name, await page.screenshot()]);
-      } catch (e) {
-        failed = true;
-        await saveFailure(name);
-        throw e;
-      }
-    });
-  }
-
-  async function saveFailure(name) {
-    fs.mkdirSync(RESULTS_DIR, { recursive: true });
-    const slug = (s) => s.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase().slice(0, 60);
-    shots.forEach(([n, png], i) => fs.writeFileSync(path.join(RESULTS_DIR, `browser-${String(i + 1).padStart(2, '0')}-${slug(n)}.png`), png));
-    if (page) {
-      await page
-        .screenshot({ path: path.join(RESULTS_DIR, `browser-${String(shots.length + 1).padStart(2, '0')}-FAILED-${slug(name)}.png`) })
-        .catch(() => {});
-    }
-    if (server) {
-      fs.writeFileSync(path.join(RESULTS_DIR, 'browser-code-server.log'), server.log());
-      // The workbench's logs: extension host, the extension's output channel, the LSP trace.
-      try {
-        fs.cpSync(path.join(server.dirs.userData, 'logs'), path.join(RESULTS_DIR, 'browser-logs'), { recursive: true });
-      } catch {
-        /* no logs yet */
-      }
-    }
-    if (pageErrors.length) fs.writeFileSync(path.join(RESULTS_DIR, 'browser-page-errors.log'), pageErrors.join('\n'));
-  }
 
   before(async () => {
-    // Drop the screenshots and logs of an earlier failed run.
-    if (fs.existsSync(RESULTS_DIR)) {
-      for (const f of fs.readdirSync(RESULTS_DIR)) if (f.startsWith('browser-')) fs.rmSync(path.join(RESULTS_DIR, f), { recursive: true, force: true });
-    }
     workspace = makeWorkspace({ 'drv.c': FIXTURE }, 'dma-e2e-browser-ws-');
     drv = path.join(workspace, 'drv.c');
-    server = await startCodeServer({
+    await session.start({
       symlinkExtensions: { [extensionFolderName()]: REPO_ROOT },
       settings: {
         // Suggestions come when asked for (Ctrl+Space), so the flow never races a quick-suggest session.
@@ -132,30 +81,24 @@ describe('browser: fixing a DMA bug in the VS Code workbench (code-server + chro
         'dma.trace.server': 'messages',
       },
     });
-    browser = await launchChromium(server.runDir);
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(String(e && e.stack ? e.stack : e)));
   }, STEP);
 
   after(async () => {
-    if (browser) await browser.close().catch(() => {});
-    if (server) await server.stop();
+    await session.stop();
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
-    if (!failed && quickfixShot) {
-      fs.mkdirSync(path.dirname(QUICKFIX_PNG), { recursive: true });
-      fs.writeFileSync(QUICKFIX_PNG, quickfixShot);
+    if (!session.failed && quickfixShot) {
+      fs.mkdirSync(RESULTS_DIR, { recursive: true });
+      fs.writeFileSync(QUICKFIX_RESULT, quickfixShot);
+      if (process.env.DMA_UPDATE_SCREENSHOTS === '1') fs.writeFileSync(QUICKFIX_PNG, quickfixShot);
     }
   });
 
   step('the workbench opens on the workspace folder', async () => {
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+    await session.openFolder(workspace);
   });
 
   step('drv.c opens from the explorer', async () => {
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'drv.c' }).click(WAIT);
-    await viewLine('dma_map_single').first().waitFor(WAIT);
+    await session.openFromExplorer('drv.c', 'dma_map_single');
   });
 
   step('the unchecked mapping gets a warning squiggle', async () => {
@@ -164,9 +107,7 @@ describe('browser: fixing a DMA bug in the VS Code workbench (code-server + chro
   });
 
   step('the Problems panel (Ctrl+Shift+M) lists it with its rule id; clicking the entry reveals the call', async () => {
-    await page.keyboard.press('Control+Shift+M');
-    const row = page.locator('.markers-panel .monaco-list-row', { hasText: MESSAGE }).filter({ hasText: 'unchecked-mapping' }).first();
-    await row.waitFor(WAIT);
+    const row = await session.problemsRow(MESSAGE, 'unchecked-mapping');
     // The panel shrinks the editor: line 28 is no longer rendered until revealed.
     await row.click(WAIT);
     await token('dma_map_single').waitFor(WAIT);
@@ -174,30 +115,30 @@ describe('browser: fixing a DMA bug in the VS Code workbench (code-server + chro
 
   step('hovering dma_map_single shows the message', async () => {
     await token('dma_map_single').hover(WAIT);
-    const hover = page.locator('.monaco-hover', { hasText: MESSAGE });
+    const hover = session.page.locator('.monaco-hover', { hasText: MESSAGE });
     await hover.first().waitFor({ state: 'visible', ...WAIT });
-    await page.locator('.monaco-hover', { hasText: 'unchecked-mapping' }).first().waitFor(WAIT);
+    await session.page.locator('.monaco-hover', { hasText: 'unchecked-mapping' }).first().waitFor(WAIT);
   });
 
   step('Ctrl+. opens the quick fixes with the preferred fix focused', async () => {
-    await page.keyboard.press('Escape');
+    await session.page.keyboard.press('Escape');
     await token('dma_map_single').click(WAIT);
-    await page.keyboard.press('Control+.');
-    await page.locator('.action-widget .monaco-list-row.action.focused', { hasText: FIX_TITLE }).waitFor(WAIT);
-    await page.locator('.action-widget .monaco-list-row.action', { hasText: 'Ignore unchecked-mapping on this line' }).waitFor(WAIT);
-    quickfixShot = await page.screenshot();
+    await session.page.keyboard.press('Control+.');
+    await session.page.locator('.action-widget .monaco-list-row.action.focused', { hasText: FIX_TITLE }).waitFor(WAIT);
+    await session.page.locator('.action-widget .monaco-list-row.action', { hasText: 'Ignore unchecked-mapping on this line' }).waitFor(WAIT);
+    quickfixShot = await session.page.screenshot();
   });
 
   step('Enter applies it: the check appears in the editor and the squiggle goes', async () => {
-    await page.keyboard.press('Enter');
+    await session.page.keyboard.press('Enter');
     await viewLine(INSERTED).first().waitFor(WAIT);
-    await page.locator('.action-widget').waitFor({ state: 'hidden', ...WAIT });
+    await session.page.locator('.action-widget').waitFor({ state: 'hidden', ...WAIT });
     await editor().locator('.squiggly-warning').first().waitFor({ state: 'detached', ...WAIT });
   });
 
   step('Ctrl+S saves exactly the golden fix to disk', async () => {
     const golden = fs.readFileSync(GOLDEN, 'utf8');
-    await page.keyboard.press('Control+S');
+    await session.page.keyboard.press('Control+S');
     await pollFile(drv, (t) => t === golden, 'the golden text of the fix');
   });
 
@@ -205,20 +146,20 @@ describe('browser: fixing a DMA bug in the VS Code workbench (code-server + chro
     const before = fs.readFileSync(drv, 'utf8');
     // A new line after the one that writes the TX ring address: click it, End, Enter.
     await viewLine(SNIPPET_AFTER).first().click({ position: { x: 2, y: 2 }, ...WAIT });
-    await page.keyboard.press('End');
-    await page.keyboard.press('Enter');
-    await page.keyboard.type(SNIPPET_PREFIX);
+    await session.page.keyboard.press('End');
+    await session.page.keyboard.press('Enter');
+    await session.page.keyboard.type(SNIPPET_PREFIX);
     await viewLine(SNIPPET_PREFIX).first().waitFor(WAIT);
-    await page.keyboard.press('Control+Space');
-    await page.locator('.suggest-widget .monaco-list-row.focused', { hasText: SNIPPET_PREFIX }).waitFor(WAIT);
-    await page.keyboard.press('Enter');
+    await session.page.keyboard.press('Control+Space');
+    await session.page.locator('.suggest-widget .monaco-list-row.focused', { hasText: SNIPPET_PREFIX }).waitFor(WAIT);
+    await session.page.keyboard.press('Enter');
     await viewLine('dma = dma_map_single(dev, buf, len, DMA_TO_DEVICE);').first().waitFor(WAIT);
     await viewLine('if (dma_mapping_error(dev, dma))').first().waitFor(WAIT);
-    await page.locator('.suggest-widget').waitFor({ state: 'hidden', ...WAIT });
+    await session.page.locator('.suggest-widget').waitFor({ state: 'hidden', ...WAIT });
     // Leave snippet mode, then save; the whole expansion is checked on disk
     // (its last lines are below the visible part of the editor).
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+S');
+    await session.page.keyboard.press('Escape');
+    await session.page.keyboard.press('Control+S');
     const lines = before.split('\n');
     const at = lines.findIndex((l) => l.includes(SNIPPET_AFTER));
     const indent = /^\s*/.exec(lines[at])[0];

@@ -6,7 +6,7 @@
  * extension tests in the real workbench of code-server, in headless chromium:
  *
  *   runTests passes   [folder] --extensionTestsPath=T --extensionDevelopmentPath=D ... (other flags ignored)
- *   this shim         starts code-server (isolated, free port), opens
+ *   this shim         starts code-server (isolated, any free port), opens
  *                     /?folder=FOLDER&payload=[[extensionDevelopmentPath, vscode-remote://HOST/D],
  *                                              [extensionTestsPath, vscode-remote://HOST/T]]
  *                     prints what the test runner logs (window.codeAutomationLog) and exits

@@ -2,19 +2,18 @@
 /**
  * Shared pieces of the real-editor tests: find code-server (installed by
  * .ci/e2e-setup.sh into a cache outside the repo), start it fully isolated on
- * a free loopback port, launch headless Debian chromium with playwright-core,
- * and tear both down. Used by code-server-shim.js (the @vscode/test-electron
- * suite) and browser.test.js (the Playwright flow).
+ * a loopback port the kernel picks, launch headless Debian chromium with
+ * playwright-core, and tear both down. Used by code-server-shim.js (the
+ * @vscode/test-electron suite) and workbench.js (the Playwright flows).
  *
  * This file only defines functions: `node --test test/` loads every .js file
  * under test/, and loading this one does nothing.
  */
 const fs = require('fs');
 const http = require('http');
-const net = require('net');
 const os = require('os');
 const path = require('path');
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const CODE_SERVER_VERSION = '4.100.3';
@@ -35,18 +34,6 @@ function codeServerBin() {
 function extensionFolderName(root = REPO_ROOT) {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   return `${pkg.publisher}.${pkg.name}-${pkg.version}`;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function httpStatus(url) {
@@ -81,10 +68,12 @@ const USER_SETTINGS = {
  * Starts code-server in its own process group with a private HOME, TMPDIR and
  * XDG dirs under a fresh run dir, no gallery, no telemetry, no update check.
  *   opts.symlinkExtensions: { folderName: absPath } linked into the extensions dir before start
+ *   opts.installExtensions: [vsixPath] installed into the extensions dir with
+ *     `code-server --install-extension` before start
  *   opts.settings: extra user settings
  *   opts.env: extra environment (reaches the extension host)
- * Resolves when /healthz answers 200. `stop()` ends the whole group and
- * removes the run dir (unless keepRunDir).
+ * Resolves when the log names the port and /healthz there answers 200.
+ * `stop()` ends the whole group and removes the run dir (unless keepRunDir).
  */
 async function startCodeServer(opts = {}) {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-e2e-'));
@@ -104,28 +93,22 @@ async function startCodeServer(opts = {}) {
     fs.symlinkSync(target, path.join(dirs.extensions, name), 'dir');
   }
 
-  const port = await freePort();
-  const env = { ...process.env, ...(opts.env || {}) };
-  // Never let an outer test runner's context leak into the editor.
-  delete env.NODE_TEST_CONTEXT;
-  delete env.NODE_OPTIONS;
-  Object.assign(env, {
-    HOME: dirs.home,
-    TMPDIR: dirs.tmp,
-    XDG_CONFIG_HOME: dirs.config,
-    XDG_DATA_HOME: dirs.data,
-    XDG_CACHE_HOME: dirs.cache,
-    EXTENSIONS_GALLERY: '{}',
-  });
+  const env = codeServerEnv(dirs, opts.env);
+  const dirArgs = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions];
+  for (const vsix of opts.installExtensions || []) installExtension(vsix, dirArgs, env);
+
+  // Port 0: the kernel picks a free port when code-server listens, and the
+  // log says which. (A port picked here and closed again could be taken by
+  // another process before code-server binds it; /healthz would then ask
+  // whoever holds it.)
   const args = [
     '--auth', 'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--bind-addr', '127.0.0.1:0',
+    ...dirArgs,
   ];
   const logPath = path.join(runDir, 'code-server.log');
   const logFd = fs.openSync(logPath, 'a');
@@ -136,17 +119,22 @@ async function startCodeServer(opts = {}) {
     exited = { code, signal };
   });
 
-  const url = `http://127.0.0.1:${port}`;
+  let url;
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (exited) throw new Error(`code-server exited early (${JSON.stringify(exited)}); log:\n${readTail(logPath)}`);
-    if ((await httpStatus(`${url}/healthz`)) === 200) break;
+    if (!url) {
+      const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(fs.readFileSync(logPath, 'utf8'));
+      if (m) url = m[1];
+    }
+    if (url && (await httpStatus(`${url}/healthz`)) === 200) break;
     if (Date.now() > deadline) {
       killGroup(child.pid);
-      throw new Error(`code-server did not answer /healthz within 120 s; log:\n${readTail(logPath)}`);
+      throw new Error(`code-server did not ${url ? 'answer /healthz' : 'say where it listens'} within 120 s; log:\n${readTail(logPath)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const port = Number(new URL(url).port);
 
   let stopped = false;
   async function stop({ keepRunDir = false } = {}) {
@@ -164,6 +152,40 @@ async function startCodeServer(opts = {}) {
     if (!keepRunDir) fs.rmSync(runDir, { recursive: true, force: true });
   }
   return { url, port, runDir, dirs, logPath, pid: child.pid, stop, log: () => readTail(logPath, 1 << 20) };
+}
+
+/** The isolated environment of one code-server run: private HOME, TMPDIR, XDG dirs, no gallery. */
+function codeServerEnv(dirs, extra = {}) {
+  const env = { ...process.env, ...extra };
+  // Never let an outer test runner's context leak into the editor.
+  delete env.NODE_TEST_CONTEXT;
+  delete env.NODE_OPTIONS;
+  return Object.assign(env, {
+    HOME: dirs.home,
+    TMPDIR: dirs.tmp,
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_DATA_HOME: dirs.data,
+    XDG_CACHE_HOME: dirs.cache,
+    EXTENSIONS_GALLERY: '{}',
+  });
+}
+
+/** `code-server --install-extension vsix` into the run's extensions dir; throws with its output if it fails. */
+function installExtension(vsix, dirArgs, env) {
+  const r = spawnSync(codeServerBin(), [...dirArgs, '--install-extension', vsix], { env, encoding: 'utf8', timeout: 120_000 });
+  const output = `${r.stdout || ''}${r.stderr || ''}`;
+  if (r.error || r.status !== 0) {
+    throw new Error(`code-server --install-extension ${vsix} failed (${r.error ? r.error.message : `exit ${r.status}`}):\n${output}`);
+  }
+  return output;
+}
+
+/** `code-server --list-extensions --show-versions` for a started server's dirs: ['publisher.name@version', ...]. */
+function listExtensions(server) {
+  const dirArgs = ['--user-data-dir', server.dirs.userData, '--extensions-dir', server.dirs.extensions];
+  const r = spawnSync(codeServerBin(), [...dirArgs, '--list-extensions', '--show-versions'], { env: codeServerEnv(server.dirs), encoding: 'utf8', timeout: 60_000 });
+  if (r.error || r.status !== 0) throw new Error(`code-server --list-extensions failed: ${r.error ? r.error.message : r.stderr}`);
+  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
 function killGroup(pid, signal = 'SIGTERM') {
@@ -218,6 +240,7 @@ module.exports = {
   codeServerBin,
   extensionFolderName,
   startCodeServer,
+  listExtensions,
   launchChromium,
   makeWorkspace,
   killGroup,

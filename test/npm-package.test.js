@@ -1,0 +1,98 @@
+'use strict';
+// The npm package as a user gets it: `npm pack` makes the tarball, and npx
+// runs dma-check from it with no registry (--offline, an empty npm cache).
+// That works only because the package has no runtime dependencies: the
+// bundles in dist/ carry them, so the tarball is all there is to install.
+
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+
+const ROOT = path.join(__dirname, '..');
+const FIXTURES = path.join(__dirname, 'fixtures');
+const BUGGY = path.join(FIXTURES, 'unchecked-mapping', 'pos-one-earlier-ret.c');
+const CLEAN = path.join(FIXTURES, 'unchecked-mapping', 'neg-check-in-loop.c');
+
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const npmMissing = spawnSync(NPM, ['--version'], { encoding: 'utf8' }).status !== 0;
+
+/** Runs a command; resolves with {code, stdout, stderr}. */
+function run(cmd, args, { cwd, env, timeoutMs = 60000 }) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (d) => (stdout += d));
+		child.stderr.on('data', (d) => (stderr += d));
+		const timer = setTimeout(() => {
+			child.kill('SIGKILL');
+			reject(new Error(`${cmd} ${args.join(' ')} did not finish in ${timeoutMs} ms\nstderr: ${stderr.slice(-2000)}`));
+		}, timeoutMs);
+		child.on('error', reject);
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			resolve({ code, stdout, stderr });
+		});
+	});
+}
+
+describe('npm package: npx runs dma-check from the packed tarball, offline', { skip: npmMissing && 'npm is not on PATH' }, () => {
+	let dir;
+	let tarball;
+	let env;
+
+	before(async () => {
+		for (const f of ['cli.js', 'server.js', 'client.js', 'web-tree-sitter.wasm', 'tree-sitter-c.wasm']) {
+			assert.ok(fs.existsSync(path.join(ROOT, 'dist', f)), `dist/${f} is missing: run \`npm run build\` (npm test does)`);
+		}
+		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-npm-package-'));
+		// A private, empty npm cache: nothing can come from an earlier install,
+		// and the npx install of the tarball leaves nothing behind in ~/.npm.
+		env = { ...process.env, NO_COLOR: '1', npm_config_cache: path.join(dir, 'npm-cache'), npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+		// dist/ is already built (npm test builds it first), so skip prepack's
+		// rebuild: other test files are reading dist/ at the same time.
+		const packed = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, env });
+		assert.equal(packed.code, 0, `npm pack failed:\n${packed.stderr}`);
+		const [info] = JSON.parse(packed.stdout);
+		tarball = path.join(dir, info.filename);
+		const files = info.files.map((f) => f.path);
+		for (const f of ['bin/dma-check', 'bin/dma-language-server', 'dist/cli.js', 'dist/server.js', 'dist/web-tree-sitter.wasm', 'dist/tree-sitter-c.wasm']) {
+			assert.ok(files.includes(f), `${f} is in the tarball (files: ${files.join(', ')})`);
+		}
+		assert.ok(!files.some((f) => /^(server|client|test|bench)\//.test(f) || f.endsWith('.map')), `no sources, tests or source maps in the tarball: ${files.join(', ')}`);
+	});
+
+	after(() => {
+		if (dir) fs.rmSync(dir, { recursive: true, force: true });
+	});
+
+	const npx = (args) => run(NPX, ['--yes', '--offline', '--package', tarball, ...args], { cwd: dir, env });
+
+	test('the tarball declares no runtime dependencies', () => {
+		const listed = spawnSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' });
+		assert.equal(listed.status, 0, listed.stderr);
+		const pkg = JSON.parse(listed.stdout);
+		assert.deepEqual(pkg.dependencies ?? {}, {}, 'the bundles in dist/ carry every runtime dependency');
+		assert.deepEqual(Object.keys(pkg.bin).sort(), ['dma-check', 'dma-language-server']);
+	});
+
+	test('npx dma-check on a buggy driver: the finding, exit 1', async () => {
+		const r = await npx(['dma-check', '--format', 'json', BUGGY]);
+		assert.equal(r.code, 1, `exit 1 for findings; stderr:\n${r.stderr}`);
+		const { findings } = JSON.parse(r.stdout);
+		assert.deepEqual(
+			findings.map((f) => [path.basename(f.file), f.line, f.column, f.rule, f.severity]),
+			[['pos-one-earlier-ret.c', 28, 20, 'unchecked-mapping', 'warning']],
+		);
+	});
+
+	test('npx dma-check on correct code: no output, exit 0', async () => {
+		const r = await npx(['dma-check', CLEAN]);
+		assert.equal(r.code, 0, `exit 0 when clean; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+		assert.equal(r.stdout, '');
+	});
+});
