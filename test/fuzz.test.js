@@ -316,6 +316,47 @@ describe('analysis core under random mutation of driver code', () => {
 		}
 	});
 
+	test('regression: an adjusted pointer whose adjustment is duplicated gets one edit per place in its fix', async () => {
+		// A mutation found by this suite: two copies of `buf += FOO_HDR_LEN;` made the
+		// free's argument appear twice in the keep-the-original fix.
+		const text = `#define FOO_HDR_LEN	16
+
+struct foo_dev {
+	struct device *dev;
+	void __iomem *regs;
+};
+
+static int foo_send_cmd(struct foo_dev *fdev, const struct foo_cmd *cmd)
+{
+	size_t len = FOO_HDR_LEN + sizeof(*cmd);
+	dma_addr_t dma;
+	u8 *buf;
+	void __iomem *regs;
+};
+
+static int foo_send_cmd(struct foo_dev *fdev, const struct foo_cmd *cmd)
+{
+	size_t len = FOO_HDR_LEN + sizeof(*cmd);
+	dma_addr_t dma;
+	u8 *buf;
+	int ret;
+
+	buf = dma_alloc_coherent(fdev->dev, len, &dma, GFP_KERNEL);
+	if (!buf)eturn -ENOMEM;
+
+	foo_fill_hdr(buf, FOO_OP_CMD, sizeof(*cmd));
+	buf += FOO_HDR_LEN; /* expect: adjusted-coherent-pointer */
+	memcpy(buf, cmd, sizeof(*cmd));
+
+	ret = foo_post(fdev, dma, len);
+
+	dma_free_coherent(fdev->dev, len, buf, dma);
+	return ret;
+}
+`;
+		await analyzeAndCheck(text, 'drivers/fixtures/adjusted-coherent-pointer/duplicated-adjustment.c');
+	});
+
 	test('mutated drivers: analyzeText never throws, ranges and fix edits stay inside the document, edits do not overlap, applyFixes works', async () => {
 		await fc.assert(
 			fc.asyncProperty(mutatedDriver, async (c) => {

@@ -269,7 +269,15 @@ function keepOriginal(a: FunctionAnalysis, lc: Lifecycle, adj: Node, left: Node)
     const arg = pos !== undefined ? rel.call.args[pos] : undefined;
     if (arg && arg.text === name) edits.push(replaceNode(a.fn, arg, raw));
   }
-  return [{ title: `Keep the allocation in ${raw} and align a copy`, isPreferred: true, edits }];
+  // A release reached in two states is listed twice: one edit per place.
+  const seen = new Set<string>();
+  const unique = edits.filter((e) => {
+    const k = `${e.range.start.line}:${e.range.start.character}-${e.range.end.line}:${e.range.end.character}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return [{ title: `Keep the allocation in ${raw} and align a copy`, isPreferred: true, edits: unique }];
 }
 
 /**
