@@ -294,6 +294,7 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
   if (r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc') return;
   if (walksElements(call)) return;
   if (state === 'failed' && guardedBySuccessFlag(a, lc, call)) return;
+  if (insideRetryLoop(a, r.call.node)) return;
   const handle = r.kind === 'sg' && r.call.api.buffer !== undefined ? r.call.args[r.call.api.buffer] : (r.lhs ?? r.call.node);
   a.report({
     rule: 'unmap-failed-mapping',
@@ -305,6 +306,26 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
     related: [{ node: r.call.node, message: 'mapped here' }],
     fix: state === 'failed' ? () => skipFailedUnmap(a, lc, call) : undefined,
   });
+}
+
+/**
+ * A mapping inside a `retry:` / `map:` loop made of a label before it and a
+ * `goto` back to that label after it: each pass maps and unmaps under state
+ * this analysis does not follow (`hmac` in sun8i-ss, `zero_addr` in mlx5), so
+ * "a second time" and "mapped again" are not reported there.
+ */
+function insideRetryLoop(a: FunctionAnalysis, acquisition: Node): boolean {
+  const labels = new Map<string, number>();
+  for (const l of a.fn.body.descendantsOfType('labeled_statement')) {
+    const name = l.childForFieldName('label')?.text;
+    if (name) labels.set(name, l.startIndex);
+  }
+  if (!labels.size) return false;
+  for (const g of a.fn.body.descendantsOfType('goto_statement')) {
+    const at = labels.get(g.childForFieldName('label')?.text ?? '');
+    if (at !== undefined && at < acquisition.startIndex && g.startIndex > acquisition.endIndex) return true;
+  }
+  return false;
 }
 
 /**
@@ -508,6 +529,7 @@ function doubleMap(a: FunctionAnalysis): void {
       if (dev1 !== dev2) continue;
       if (baseReassigned(a, second.resource.call.args[second.resource.call.api.buffer ?? 1], first.resource.call.node.endIndex)) continue;
       if (namesChangeBetween(second.resource.call.args[second.resource.call.api.buffer ?? 1], first.resource.call.node, second.resource.call.node)) continue;
+      if (insideRetryLoop(a, first.resource.call.node)) continue;
       a.report({
         rule: 'double-map',
         node: second.resource.call.node,
