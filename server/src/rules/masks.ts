@@ -23,6 +23,7 @@ export function checkMasks(a: FunctionAnalysis): void {
     if (call.name === 'dma_set_coherent_mask' || call.name === 'pci_set_consistent_dma_mask') {
       if (coveredByEarlierMask(a, call, masks)) continue;
     }
+    if (ignoredOnPurpose(call.node)) continue;
     a.report({
       rule: 'unchecked-mask',
       node: call.node,
@@ -30,6 +31,30 @@ export function checkMasks(a: FunctionAnalysis): void {
       fix: () => checkMaskFix(a, call, usage),
     });
   }
+}
+
+/**
+ * A comment just above the call (or above the `if` it sits in) saying the
+ * driver works on if the call fails: "... since this driver can handle the
+ * default mask values if dma_set_mask_and_coherent fails". A comment that
+ * only assumes the call cannot fail is no such promise.
+ */
+const DELIBERATE = /\b(?:ignor(?:e|es|ed|ing)|can (?:handle|cope|live|work)|falls? back|works? (?:fine )?with the default)\b/i;
+
+function ignoredOnPurpose(call: Node): boolean {
+  let stmt: Node | null = call;
+  while (stmt && stmt.parent && stmt.parent.type !== 'compound_statement') stmt = stmt.parent;
+  for (let s: Node | null = stmt; s && s.type !== 'function_definition'; s = s.parent) {
+    let prev = s.previousNamedSibling;
+    let seen = 0;
+    while (prev && prev.type === 'comment' && seen < 3) {
+      if (DELIBERATE.test(prev.text) && /mask/i.test(prev.text)) return true;
+      prev = prev.previousNamedSibling;
+      seen++;
+    }
+    if (s.type === 'compound_statement' && s.parent?.type === 'function_definition') break;
+  }
+  return false;
 }
 
 /** 'checked' when the value reaches a condition or a return; 'discarded' for a bare call statement. */
