@@ -292,7 +292,11 @@ function onlyAfterAllocation(call: Node, memsetStmt: Node): boolean {
   const block = alloc?.parent;
   if (!alloc || !block) return false;
   let top: Node | null = memsetStmt;
-  while (top && top.parent && top.parent.id !== block.id) top = top.parent;
+  while (top && top.parent && top.parent.id !== block.id) {
+    // Inside a loop the allocation is not in: a later pass clears what the device wrote.
+    if (['do_statement', 'while_statement', 'for_statement'].includes(top.parent.type)) return false;
+    top = top.parent;
+  }
   if (!top || top.parent?.id !== block.id || top.startIndex < alloc.endIndex) return false;
   for (let n = alloc.nextNamedSibling; n && n.id !== top.id; n = n.nextNamedSibling) if (n.type === 'labeled_statement') return false;
   return top.type !== 'labeled_statement';
