@@ -481,10 +481,14 @@ function usesAfterUnmap(a: FunctionAnalysis): void {
 }
 
 function assignsKey(a: FunctionAnalysis, ast: Node, key: string): boolean {
+  // `sbq_desc = get_curr_buf(...)`: the object the key is reached through changes too.
+  const base = /^[A-Za-z_]\w*/.exec(key)?.[0];
   for (const n of walk(ast)) {
-    if (n.type !== 'assignment_expression') continue;
-    const left = n.childForFieldName('left');
-    if (left && keyOf(a.fn, left) === key) return true;
+    if (n.type !== 'assignment_expression' && n.type !== 'init_declarator') continue;
+    const left = n.childForFieldName(n.type === 'assignment_expression' ? 'left' : 'declarator');
+    if (!left) continue;
+    const k = keyOf(a.fn, left);
+    if (k === key || (base && base !== key && k === base)) return true;
   }
   return false;
 }
