@@ -316,44 +316,14 @@ describe('analysis core under random mutation of driver code', () => {
 		}
 	});
 
-	test('regression: an adjusted pointer whose adjustment is duplicated gets one edit per place in its fix', async () => {
-		// A mutation found by this suite: two copies of `buf += FOO_HDR_LEN;` made the
-		// free's argument appear twice in the keep-the-original fix.
-		const text = `#define FOO_HDR_LEN	16
-
-struct foo_dev {
-	struct device *dev;
-	void __iomem *regs;
-};
-
-static int foo_send_cmd(struct foo_dev *fdev, const struct foo_cmd *cmd)
-{
-	size_t len = FOO_HDR_LEN + sizeof(*cmd);
-	dma_addr_t dma;
-	u8 *buf;
-	void __iomem *regs;
-};
-
-static int foo_send_cmd(struct foo_dev *fdev, const struct foo_cmd *cmd)
-{
-	size_t len = FOO_HDR_LEN + sizeof(*cmd);
-	dma_addr_t dma;
-	u8 *buf;
-	int ret;
-
-	buf = dma_alloc_coherent(fdev->dev, len, &dma, GFP_KERNEL);
-	if (!buf)eturn -ENOMEM;
-
-	foo_fill_hdr(buf, FOO_OP_CMD, sizeof(*cmd));
-	buf += FOO_HDR_LEN; /* expect: adjusted-coherent-pointer */
-	memcpy(buf, cmd, sizeof(*cmd));
-
-	ret = foo_post(fdev, dma, len);
-
-	dma_free_coherent(fdev->dev, len, buf, dma);
-	return ret;
-}
-`;
+	test('regression: a mutation that reaches the free of an adjusted pointer in two states gets one edit per place', async () => {
+		// Found by this suite: the function header repeated and `if (!buf)eturn -ENOMEM;`
+		// made the free's argument appear twice in the keep-the-original fix.
+		const seed = SEEDS.find((s) => s.name === 'adjusted-coherent-pointer/pos-cmd-header-plus-equals.c');
+		assert.ok(seed, 'seed fixture present');
+		const lines = seed.text.split('\n');
+		const text = [...lines.slice(0, 12), ...lines.slice(4, 12), ...lines.slice(12)].join('\n').replace('if (!buf)\n\t\treturn -ENOMEM;', 'if (!buf)eturn -ENOMEM;');
+		assert.notEqual(text, seed.text, 'the mutation applies');
 		await analyzeAndCheck(text, 'drivers/fixtures/adjusted-coherent-pointer/duplicated-adjustment.c');
 	});
 
