@@ -8,10 +8,11 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const core = require('../dist/core.js');
 
 const ROOT = path.join(__dirname, '..');
+const { runProgram } = require('./helpers/process');
 const CLI = path.join(ROOT, 'bin', 'dma-check');
 const FIXTURES = path.join(__dirname, 'fixtures');
 const fixture = (rel) => fs.readFileSync(path.join(FIXTURES, rel), 'utf8');
@@ -22,26 +23,7 @@ const CLEAN = 'unchecked-mapping/neg-check-in-loop.c'; // correct code
 
 /** Runs dma-check; resolves with {code, signal, stdout, stderr}. */
 function run(args, { cwd, input, uid, timeoutMs = 120000 } = {}) {
-	return new Promise((resolve, reject) => {
-		const opts = { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } };
-		if (uid !== undefined) Object.assign(opts, { uid, gid: uid });
-		const child = spawn(process.execPath, [CLI, ...args], opts);
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (d) => (stdout += d));
-		child.stderr.on('data', (d) => (stderr += d));
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`dma-check ${args.join(' ')} did not finish in ${timeoutMs} ms\nstderr: ${stderr.slice(-2000)}`));
-		}, timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code, signal) => {
-			clearTimeout(timer);
-			resolve({ code, signal, stdout, stderr });
-		});
-		child.stdin.on('error', () => {});
-		child.stdin.end(input ?? '');
-	});
+	return runProgram(process.execPath, [CLI, ...args], { cwd, input, uid, timeoutMs, env: { ...process.env, NO_COLOR: '1' }, label: 'dma-check' });
 }
 
 /** A fresh temp dir with `files` ({relPath: string | Buffer}). */

@@ -9,9 +9,10 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 
 const ROOT = path.join(__dirname, '..');
+const { runProgram } = require('./helpers/process');
 const FIXTURES = path.join(__dirname, 'fixtures');
 const BUGGY = path.join(FIXTURES, 'unchecked-mapping', 'pos-one-earlier-ret.c');
 const CLEAN = path.join(FIXTURES, 'unchecked-mapping', 'neg-check-in-loop.c');
@@ -22,22 +23,7 @@ const npmMissing = spawnSync(NPM, ['--version'], { encoding: 'utf8' }).status !=
 
 /** Runs a command; resolves with {code, stdout, stderr}. */
 function run(cmd, args, { cwd, env, timeoutMs = 60000 }) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (d) => (stdout += d));
-		child.stderr.on('data', (d) => (stderr += d));
-		const timer = setTimeout(() => {
-			child.kill('SIGKILL');
-			reject(new Error(`${cmd} ${args.join(' ')} did not finish in ${timeoutMs} ms\nstderr: ${stderr.slice(-2000)}`));
-		}, timeoutMs);
-		child.on('error', reject);
-		child.on('close', (code) => {
-			clearTimeout(timer);
-			resolve({ code, stdout, stderr });
-		});
-	});
+	return runProgram(cmd, args, { cwd, env, timeoutMs });
 }
 
 describe('npm package: npx runs dma-check from the packed tarball, offline', { skip: npmMissing && 'npm is not on PATH' }, () => {
