@@ -188,6 +188,7 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
   // hold mappings this join cannot see: the tx ring's, say, beside the rx ring's.
   const storedOtherwise = new Set<string>();
   for (const s of a.fn.facts.summaries.values()) for (const k of s.fieldStores) storedOtherwise.add(k);
+  const ownMaps = new Set((a.fn.facts.summaries.get(a.fn.name)?.fieldMaps ?? []).map((m) => m.key));
   for (const s of a.fn.facts.summaries.values()) {
     if (s.name === a.fn.name) continue;
     for (const m of s.fieldMaps) {
@@ -207,6 +208,8 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
     if (!handle || !dir || stripParens(handle).type !== 'field_expression') continue;
     if (a.lifecycles.some((lc) => lc.resource.keys.has(keyOf(a.fn, handle)))) continue;
     if (!table && storedOtherwise.has(fieldKey(handle))) continue;
+    // This function maps the field itself: its own pairing judges the release, not other functions' maps.
+    if (ownMaps.has(fieldKey(handle))) continue;
     const dirs = byKey.get(fieldKey(handle));
     if (!dirs || dirs.size !== 1) continue;
     const mapDir = [...dirs][0];
