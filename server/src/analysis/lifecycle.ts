@@ -1367,6 +1367,8 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
     // device register: the device owns the buffer now, and its completion
     // path releases it.
     if (r.kind === 'map' || r.kind === 'sg') e.handedToDevice = handsToDevice(ctx, r, ast);
+    // An allocation a same-file helper records in a structure (`be_fill_queue(q, len, size, vaddr)`) is the structure's now.
+    else if (r.kind === 'alloc' || r.kind === 'pool-alloc') e.handedToDevice = storedByHelper(ctx, r, ast);
   }
   e.err = errAssignment(ctx, ast);
   return e;
@@ -1419,6 +1421,17 @@ function isDescriptorValue(ctx: FunctionContext, r: Resource, value: Node): bool
 }
 
 const TO_DEVICE_VALUE = /^(?:cpu_to_le(?:16|32|64)|cpu_to_be(?:32|64)|lower_32_bits|upper_32_bits|U64_HI|U64_LO)$/;
+
+function storedByHelper(ctx: FunctionContext, r: Resource, ast: Node): boolean {
+  for (const n of walk(ast)) {
+    if (n.type !== 'call_expression') continue;
+    const stored = ctx.facts.summaries.get(callName(n))?.storedParams;
+    if (!stored?.length) continue;
+    const args = callArgs(n);
+    if (stored.some((i) => args[i] && isKey(ctx, r, stripParens(args[i])))) return true;
+  }
+  return false;
+}
 
 function handsToDevice(ctx: FunctionContext, r: Resource, ast: Node): boolean {
   for (const n of walk(ast)) {
