@@ -184,6 +184,20 @@ export class FileAnalyzer {
     }
     propagateReleases(facts);
 
+    // Phase 1b: small same-file helpers the DMA functions call may record a
+    // handle in a structure (`foo_init_frag(pkt, i, addr, len)`): summarise them too.
+    const segByName = new Map(segments.map((sg, i) => [sg.name, i] as const));
+    for (let i = 0; i < segments.length; i++) {
+      if (!parsedBySeg[i]) continue;
+      for (const c of facts.callees.get(segments[i].name) ?? []) {
+        const j = segByName.get(c);
+        if (j === undefined || parsedBySeg[j] || lineCount(segTexts[j]) > SMALL_HELPER_LINES || !STORES_A_NAME.test(segTexts[j])) continue;
+        parse(j);
+        const q = parsedBySeg.at(j);
+        if (q) facts.summaries.set(segments[j].name, q.summary);
+      }
+    }
+
     // Phase 2: functions that only call a wrapper need parsing too.
     if (facts.wrappers.size) {
       const names = new RegExp(`\\b(?:${[...facts.wrappers.keys()].map(escapeRegExp).join('|')})\\s*\\(`);
@@ -282,6 +296,17 @@ function propagateReleases(facts: FileFacts): void {
     }
     if (!changed) break;
   }
+}
+
+/** Helpers up to this many lines are summarised when a DMA function calls them. */
+const SMALL_HELPER_LINES = 40;
+/** `pkt->addr[i].addr = dma_addr;`: a plain name stored into a structure. */
+const STORES_A_NAME = /(?:->|\.)\w+(?:\[[^\]\n]*\])?(?:(?:->|\.)\w+)*\s*=\s*[a-z_]\w*\s*;/;
+
+function lineCount(t: string): number {
+  let n = 1;
+  for (let i = t.indexOf('\n'); i !== -1 && n <= SMALL_HELPER_LINES; i = t.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 function factsSignature(f: FileFacts): string {
