@@ -299,6 +299,8 @@ function onlyAfterAllocation(call: Node, memsetStmt: Node): boolean {
   }
   if (!top || top.parent?.id !== block.id || top.startIndex < alloc.endIndex) return false;
   for (let n = alloc.nextNamedSibling; n && n.id !== top.id; n = n.nextNamedSibling) if (n.type === 'labeled_statement') return false;
+  // A label anywhere between them (`if (p) { try_again: memset(p, ...); ...; goto try_again; }`) joins another path.
+  for (const l of top.descendantsOfType('labeled_statement')) if (l.startIndex <= memsetStmt.startIndex) return false;
   return top.type !== 'labeled_statement';
 }
 
