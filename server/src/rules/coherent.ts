@@ -13,7 +13,7 @@ import { insertCheckFix, releaseOnErrorFix, releaseStatement } from '../fixes/un
 import { sizesDiffer } from '../analysis/values';
 import { ambiguousHandle } from './streaming';
 import { deleteStatement, replaceNode } from '../fixes/edits';
-import { code, type FunctionAnalysis } from './context';
+import { code, leftOnPurpose, type FunctionAnalysis } from './context';
 import type { Fix, TextEdit } from '../types';
 
 const ZEROING_ALLOCATORS = new Set(['dma_alloc_coherent', 'dma_alloc_attrs', 'dma_alloc_wc', 'dmam_alloc_coherent', 'dmam_alloc_attrs', 'dma_alloc_noncoherent']);
@@ -25,6 +25,7 @@ export function checkCoherent(a: FunctionAnalysis): void {
     unchecked(a, lc);
     if (!r.managed) {
       for (const leak of lc.leaks) {
+        if (leftOnPurpose(leak.exit)) continue;
         a.report({
           rule: 'free-missing-on-error',
           node: leak.exit,

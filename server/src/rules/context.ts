@@ -84,3 +84,19 @@ export function code(node: Node | string, max = 60): string {
   const t = (typeof node === 'string' ? node : node.text).replace(/\s+/g, ' ').trim();
   return `\`${t.length > max ? `${t.slice(0, max - 3)}...` : t}\``;
 }
+
+/**
+ * A comment just above the exit (or above the statement it sits in) that
+ * says the buffer is left behind on purpose: "we leak the DMA buffer here ...
+ * no choice since the controller could still complete the command".
+ */
+export function leftOnPurpose(exit: Node): boolean {
+  for (let s: Node | null = exit; s && s.type !== 'function_definition'; s = s.parent) {
+    let prev = s.previousNamedSibling;
+    for (let seen = 0; prev && prev.type === 'comment' && seen < 3; seen++, prev = prev.previousNamedSibling) {
+      if (/\bleak/i.test(prev.text) && /\b(?:no choice|on purpose|deliberate(?:ly)?|intentional(?:ly)?|still (?:complete|write|use|own|access)|must not (?:be )?free|can(?:no|')t (?:be )?free)/i.test(prev.text)) return true;
+    }
+  }
+  return false;
+}
+

@@ -15,7 +15,7 @@ import { fieldKey } from '../analysis/summary';
 import { insertCheckFix, releaseOnErrorFix } from '../fixes/unwind';
 import { constantValue, sizesDiffer } from '../analysis/values';
 import { replaceNode } from '../fixes/edits';
-import { code, type FunctionAnalysis } from './context';
+import { code, leftOnPurpose, type FunctionAnalysis } from './context';
 
 /** Code that implements the DMA ops knows its own address space. */
 const DMA_OPS_DIRS = /(^|\/)(drivers\/iommu|drivers\/xen|kernel\/dma)\//;
@@ -28,6 +28,7 @@ export function checkStreaming(a: FunctionAnalysis): void {
     unchecked(a, lc);
     if (r.kind === 'map') misuse(a, lc);
     for (const leak of lc.leaks) {
+      if (leftOnPurpose(leak.exit)) continue;
       a.report({
         rule: 'unmap-missing-on-error',
         node: leak.exit,
