@@ -50,7 +50,7 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
   if (!never && !lc.uncheckedUse) return;
   if (!lc.uncheckedUse && r.use === 'stored' && !lc.checked && !isUsedLater(lc)) {
     // Stored and never looked at again in this function: checked where it is used, if anywhere.
-    if (r.lhs && stripParens(r.lhs).type !== 'identifier') return;
+    if (r.lhs && (stripParens(r.lhs).type !== 'identifier' || !a.fn.vars.has(stripParens(r.lhs).text))) return;
   }
   const what = r.lhs ? code(r.lhs) : 'the result';
   a.report({
