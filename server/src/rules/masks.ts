@@ -24,6 +24,7 @@ export function checkMasks(a: FunctionAnalysis): void {
       if (coveredByEarlierMask(a, call, masks)) continue;
     }
     if (ignoredOnPurpose(call.node)) continue;
+    if (restoresAfterFailedMask(call.node)) continue;
     a.report({
       rule: 'unchecked-mask',
       node: call.node,
@@ -53,6 +54,26 @@ function ignoredOnPurpose(call: Node): boolean {
       seen++;
     }
     if (s.type === 'compound_statement' && s.parent?.type === 'function_definition') break;
+  }
+  return false;
+}
+
+/**
+ * `if (!dma_set_mask(dev, 35 bits) && !dma_set_coherent_mask(...)) { ... } else
+ * { dma_set_mask(dev, DMA_BIT_MASK(64)); }`: in the branch where a mask was
+ * refused, the driver puts back the mask it had; that one was accepted before.
+ */
+function restoresAfterFailedMask(call: Node): boolean {
+  for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type !== 'if_statement') continue;
+    const alt = p.childForFieldName('alternative');
+    const cond = p.childForFieldName('condition');
+    if (!alt || !cond || call.startIndex < alt.startIndex || call.endIndex > alt.endIndex) continue;
+    // Only putting back a wider mask than the ones just tried: a narrower one is a fallback, and can fail.
+    const bits = (n: Node) => Number(MASK_BITS.exec(n.text)?.[1] ?? NaN);
+    const tried = cond.descendantsOfType('call_expression').filter((c) => /^dma_set_(?:coherent_)?mask(?:_and_coherent)?$|^pci_set_(?:consistent_)?dma_mask$/.test(c.childForFieldName('function')?.text ?? ''));
+    const mine = bits(call);
+    if (tried.length && tried.every((c) => bits(c) < mine)) return true;
   }
   return false;
 }
