@@ -190,6 +190,18 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
   const storedOtherwise = new Set<string>();
   for (const s of a.fn.facts.summaries.values()) for (const k of s.fieldStores) storedOtherwise.add(k);
   const ownMaps = new Set((a.fn.facts.summaries.get(a.fn.name)?.fieldMaps ?? []).map((m) => m.key));
+  // The same field path mapped in two directions anywhere in the file, whatever
+  // the variable in front (`tail_list->buffer[0].address` TO_DEVICE for tx,
+  // `head_list->buffer[0].address` FROM_DEVICE for rx): the field holds both.
+  const pathDirs = new Map<string, Set<string>>();
+  const fieldPath = (key: string) => key.replace(/^[A-Za-z_]\w*/, '');
+  for (const s of a.fn.facts.summaries.values()) {
+    for (const m of s.fieldMaps) {
+      const set = pathDirs.get(fieldPath(m.key)) ?? new Set<string>();
+      set.add(m.direction);
+      pathDirs.set(fieldPath(m.key), set);
+    }
+  }
   for (const s of a.fn.facts.summaries.values()) {
     if (s.name === a.fn.name) continue;
     for (const m of s.fieldMaps) {
@@ -211,6 +223,7 @@ function crossFunctionDirection(a: FunctionAnalysis): void {
     if (!table && storedOtherwise.has(fieldKey(handle))) continue;
     // This function maps the field itself: its own pairing judges the release, not other functions' maps.
     if (ownMaps.has(fieldKey(handle))) continue;
+    if (!table && (pathDirs.get(fieldPath(fieldKey(handle)))?.size ?? 0) > 1) continue;
     const dirs = byKey.get(fieldKey(handle));
     if (!dirs || dirs.size !== 1) continue;
     const mapDir = [...dirs][0];
