@@ -303,6 +303,13 @@ export function testOf(ctx: FunctionContext, r: Resource, cond: Node, acquired: 
     const holder = checkHolder(ctx, r, e.text, e.startIndex);
     if (holder) return { t: 'failed', f: 'ok' };
   }
+  // `err = dma_mapping_error(dev, h); if (err < 0)` (it returns 0 or -ENOMEM).
+  if (e.type === 'binary_expression' && r.kind === 'map') {
+    const l = stripParens(e.childForFieldName('left')!);
+    const rr = e.childForFieldName('right');
+    const op = e.child(1)?.text;
+    if (l.type === 'identifier' && rr && isZeroLiteral(rr) && (op === '<' || op === '!=') && checkHolder(ctx, r, l.text, l.startIndex)) return { t: 'failed', f: 'ok' };
+  }
   // Anything else that tests the handle deep inside: counted as checked, edges unknown.
   if (acquired && containsCheckOf(ctx, r, e)) return { t: 'maybe', f: 'maybe' };
   return undefined;

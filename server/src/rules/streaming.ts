@@ -614,7 +614,7 @@ function coherentToStreaming(a: FunctionAnalysis): void {
     if (!base) continue;
     const k = keyOf(a.fn, base);
     // Still the coherent buffer on the path that reaches the map.
-    const alloc = allocs.find((x) => x.resource.keys.has(k) && x.heldNodes.has(r.cfgNode));
+    const alloc = allocs.find((x) => x.resource.keys.has(k) && x.heldNodes.has(r.cfgNode) && !oppositeBranches(a, x.resource.call.node, r.call.node));
     if (!alloc) continue;
     a.report({
       rule: 'coherent-to-streaming',
@@ -623,6 +623,39 @@ function coherentToStreaming(a: FunctionAnalysis): void {
       related: [{ node: alloc.resource.call.node, message: 'allocated coherent here' }],
     });
   }
+}
+
+/**
+ * `if (!client->group) virt = dma_alloc_coherent(...); ... if (client->group)
+ * dma_map_single(dev, virt, ...)`: the two sit under opposite outcomes of one
+ * condition that nothing in the function assigns, so no run reaches both.
+ */
+function oppositeBranches(a: FunctionAnalysis, x: Node, y: Node): boolean {
+  const outcomes = (n: Node) => {
+    const out = new Map<string, boolean>();
+    for (let p = n.parent, child: Node = n; p && p.type !== 'function_definition'; child = p, p = p.parent) {
+      if (p.type !== 'if_statement') continue;
+      const cond = p.childForFieldName('condition');
+      if (!cond) continue;
+      const then = p.childForFieldName('consequence');
+      let polarity = !!then && child.startIndex >= then.startIndex && child.endIndex <= then.endIndex;
+      let e = stripParens(cond);
+      while (e.type === 'unary_expression' && e.child(0)?.text === '!') {
+        polarity = !polarity;
+        e = stripParens(e.childForFieldName('argument')!);
+      }
+      if (e.type === 'identifier' || e.type === 'field_expression') out.set(e.text.replace(/\s+/g, ''), polarity);
+    }
+    return out;
+  };
+  const ox = outcomes(x);
+  if (!ox.size) return false;
+  for (const [cond, pol] of outcomes(y)) {
+    if (ox.get(cond) !== !pol) continue;
+    const assigned = a.fn.body.descendantsOfType('assignment_expression').some((asg) => asg.childForFieldName('left')?.text.replace(/\s+/g, '') === cond);
+    if (!assigned) return true;
+  }
+  return false;
 }
 
 function cpuAccess(a: FunctionAnalysis): void {
