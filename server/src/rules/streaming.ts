@@ -311,7 +311,7 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
   if (r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc') return;
   if (walksElements(call)) return;
   if (state === 'failed' && guardedBySuccessFlag(a, lc, call)) return;
-  if (insideRetryLoop(a, r.call.node)) return;
+  if (insideRetryLoop(a, r.call.node) || insideRetryLoop(a, call)) return;
   const handle = r.kind === 'sg' && r.call.api.buffer !== undefined ? r.call.args[r.call.api.buffer] : (r.lhs ?? r.call.node);
   a.report({
     rule: 'unmap-failed-mapping',
@@ -550,7 +550,7 @@ function doubleMap(a: FunctionAnalysis): void {
       if (dev1 !== dev2) continue;
       if (baseReassigned(a, second.resource.call.args[second.resource.call.api.buffer ?? 1], first.resource.call.node.endIndex)) continue;
       if (namesChangeBetween(second.resource.call.args[second.resource.call.api.buffer ?? 1], first.resource.call.node, second.resource.call.node)) continue;
-      if (insideRetryLoop(a, first.resource.call.node)) continue;
+      if (insideRetryLoop(a, first.resource.call.node) || insideRetryLoop(a, second.resource.call.node)) continue;
       a.report({
         rule: 'double-map',
         node: second.resource.call.node,
