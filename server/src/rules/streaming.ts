@@ -311,6 +311,7 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
   if (r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc') return;
   if (walksElements(call)) return;
   if (state === 'failed' && guardedBySuccessFlag(a, lc, call)) return;
+  if (state === 'released' && guardChangedSinceRelease(a, lc, call)) return;
   if (insideRetryLoop(a, r.call.node) || insideRetryLoop(a, call)) return;
   const handle = r.kind === 'sg' && r.call.api.buffer !== undefined ? r.call.args[r.call.api.buffer] : (r.lhs ?? r.call.node);
   a.report({
@@ -341,6 +342,28 @@ function insideRetryLoop(a: FunctionAnalysis, acquisition: Node): boolean {
   for (const g of a.fn.body.descendantsOfType('goto_statement')) {
     const at = labels.get(g.childForFieldName('label')?.text ?? '');
     if (at !== undefined && at < acquisition.startIndex && g.startIndex > acquisition.endIndex) return true;
+  }
+  return false;
+}
+
+/**
+ * `dma_unmap_page(dest_dma); op = IOAT_OP_XOR_VAL; ... if (op == IOAT_OP_XOR)
+ * dma_unmap_page(dest_dma);`: the second unmap is guarded by a name assigned
+ * after the first one, a state variable that records what is still mapped.
+ */
+function guardChangedSinceRelease(a: FunctionAnalysis, lc: Lifecycle, call: Node): boolean {
+  const first = Math.min(...lc.releases.filter((x) => x.state !== 'released' && x.call.node.id !== call.id).map((x) => x.call.node.endIndex));
+  if (!Number.isFinite(first) || first > call.startIndex) return false;
+  for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type !== 'if_statement') continue;
+    const cond = p.childForFieldName('condition');
+    const then = p.childForFieldName('consequence');
+    if (!cond || !then || call.startIndex < then.startIndex || call.endIndex > then.endIndex) continue;
+    const names = new Set(cond.descendantsOfType(['identifier', 'field_expression']).map((n) => n.text.replace(/\s+/g, '')));
+    for (const asg of a.fn.body.descendantsOfType('assignment_expression')) {
+      const left = asg.childForFieldName('left')?.text.replace(/\s+/g, '');
+      if (left && names.has(left) && asg.startIndex > first && asg.endIndex < p.startIndex) return true;
+    }
   }
   return false;
 }
