@@ -73,6 +73,8 @@ export interface Lifecycle {
   resource: Resource;
   /** Tested anywhere on some path. */
   checked: boolean;
+  /** Tested by a real check somewhere (not only by a misuse such as `if (!dma)`). */
+  checkedProperly?: boolean;
   /** First use on a path where no check happened yet. */
   uncheckedUse?: { node: Node; steps: Step[] };
   misuses: Misuse[];
@@ -741,6 +743,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     const b = testOf(ctx, r, startNode.ast, true);
     if (b) {
       lc.checked = true;
+      if (!b.misuse) lc.checkedProperly = true;
       if (b.misuse) lc.misuses.push(b.misuse);
       pushF(startNode.succ[0], b.t, 'unknown', b.t === 'failed', -1, branchTrail(start, startNode, true), curDecisions, startNode.ast.endIndex);
       pushF(startNode.succ[1], b.f, 'unknown', b.f === 'failed', -1, branchTrail(start, startNode, false), curDecisions, startNode.ast.endIndex);
@@ -785,6 +788,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       const b = testOf(ctx, r, node.ast, true);
       if (b && (state === 'unchecked' || state === 'maybe')) {
         lc.checked = true;
+        if (!b.misuse) lc.checkedProperly = true;
         if (b.misuse && state === 'unchecked' && !misuseAt.has(node.id)) {
           misuseAt.add(node.id);
           lc.misuses.push(b.misuse);

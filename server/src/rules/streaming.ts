@@ -52,7 +52,9 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
   if (r.use === 'condition') return;
   if ((r.use === 'returned' || lc.returned) && !lc.uncheckedUse) return;
   const lessThanZero = lc.misuses.find((m) => m.kind === 'less-than-zero');
-  const never = r.use === 'argument' || r.use === 'discarded' || !lc.checked || !!lessThanZero;
+  // Only tested by a far-off `if (!addr)` (a debug print, a "no buffer" sentinel, not reported as a misuse): never checked.
+  const sentinelOnly = r.kind === 'map' && !lc.checkedProperly && lc.misuses.length > 0 && lc.misuses.every((m) => m.kind === 'null-test' && isSentinel(lc, m.test));
+  const never = r.use === 'argument' || r.use === 'discarded' || !lc.checked || !!lessThanZero || sentinelOnly;
   if (!never && !lc.uncheckedUse) return;
   if (r.kind === 'map') {
     const what = r.lhs ? ` result ${code(r.lhs)}` : ' result';
@@ -87,13 +89,18 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
   }
 }
 
+/** A `!addr` test more than three lines after the map: a sentinel or a debug print, not meant as the map's check. */
+function isSentinel(lc: Lifecycle, test: Node): boolean {
+  return test.startPosition.row - lc.resource.call.node.endPosition.row > 3;
+}
+
 function misuse(a: FunctionAnalysis, lc: Lifecycle): void {
   const r = lc.resource;
   const dev = r.call.api.device !== undefined ? r.call.args[r.call.api.device]?.text : undefined;
   for (const m of lc.misuses) {
     if (m.kind === 'less-than-zero' || DMA_OPS_DIRS.test(a.fn.path)) continue;
     // The test of a fresh mapping comes right after it; a `!addr` far away is a "no buffer" sentinel.
-    if (m.test.startPosition.row - r.call.node.endPosition.row > 3) continue;
+    if (isSentinel(lc, m.test)) continue;
     let node = m.test;
     let negate = false;
     if (m.kind === 'null-test' && node.type !== 'binary_expression') {
