@@ -318,6 +318,7 @@ function factsSignature(f: FileFacts): string {
     [...f.removeFunctions].sort().join(','),
     [...f.globals].sort().join(','),
     [...f.globalPointers].sort().join(','),
+    [...f.pointerMembers].sort().join(','),
     [...f.defines].map(([k, v]) => `${k}=${v}`).join(','),
     [...f.summaries.values()]
       .map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}:${s.releasedParams.map((p) => `${p.index}/${p.role}`).join('+')}:${s.storedParams.join('+')}:${s.releaseScopeFields.join('+')}:${s.fieldStores.join('+')}:${s.releaseMentions.join('+')}`)

@@ -44,6 +44,8 @@ export interface FileFacts {
   globals: Set<string>;
   /** File-scope pointers (`static struct dma_pool *dma_pool;`): what they hold outlives any one function. */
   globalPointers: Set<string>;
+  /** Names declared as pointer members in the file's structs (`\tstruct foo_params *s3_params;`). */
+  pointerMembers: Set<string>;
   /** Object-like `#define NAME value` of the file. */
   defines: Map<string, string>;
 }
@@ -51,6 +53,7 @@ export interface FileFacts {
 // Column-0 definitions of arrays and struct objects: `static u8 buf[64];`, `static struct foo bar;`.
 const GLOBAL_OBJECT = /^(?:static\s+)?(?:(?:const|volatile|unsigned|signed)\s+)*(?:struct\s+\w+|u8|u16|u32|u64|char|int|long|__le32|__le64|__be32)\s+(?:__\w+\s+)*([a-z_]\w*)\s*(?:\[[^\]\n]*\]\s*)*(?:__\w+(?:\([^)]*\))?\s*)*(?:=|;)/gm;
 const GLOBAL_POINTER = /^(?:static\s+)?(?:(?:const|volatile|unsigned|signed)\s+)*(?:struct\s+)?\w+\s*\*\s*(?:__\w+\s+)*([a-z_]\w*)\s*(?:=[^;\n]*)?;/gm;
+const POINTER_MEMBER = /^[ \t]+(?:(?:const|volatile|unsigned|signed|struct|union|enum)\s+)*\w+\s*\*+\s*(?:__\w+\s+)*([a-z_]\w*)\s*;/gm;
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Z_][A-Z0-9_]*)[ \t]+([^\n\\]+)$/gm;
 const CHECK_MACRO = /^[ \t]*#[ \t]*define[ \t]+(\w+)\([^)]*\)(?:[^\n]*\\\n)*[^\n]*mapping_error/gm;
 const DRIVER_CALLBACK = /\.\s*(probe|remove|remove_new|shutdown)\s*=\s*&?\s*([A-Za-z_]\w*)/g;
@@ -61,6 +64,7 @@ const IRQ_REQUEST = /\b(devm_)?request_(threaded_)?irq\s*\(/g;
 export interface TextFacts {
   globals: Set<string>;
   globalPointers: Set<string>;
+  pointerMembers: Set<string>;
   defines: Map<string, string>;
   /** Function-like macros that expand to a mapping-error test. */
   checkHelpers: Set<string>;
@@ -70,7 +74,7 @@ export interface TextFacts {
 }
 
 export function scanTextFacts(text: string): TextFacts {
-  const facts: TextFacts = { globals: new Set(), globalPointers: new Set(), defines: new Map(), checkHelpers: new Set(), irqHandlers: new Set(), probeFunctions: new Set(), removeFunctions: new Set() };
+  const facts: TextFacts = { globals: new Set(), globalPointers: new Set(), pointerMembers: new Set(), defines: new Map(), checkHelpers: new Set(), irqHandlers: new Set(), probeFunctions: new Set(), removeFunctions: new Set() };
   if (text.includes('mapping_error')) {
     CHECK_MACRO.lastIndex = 0;
     let c: RegExpExecArray | null;
@@ -84,6 +88,8 @@ export function scanTextFacts(text: string): TextFacts {
   while ((g = GLOBAL_OBJECT.exec(text))) facts.globals.add(g[1]);
   GLOBAL_POINTER.lastIndex = 0;
   while ((g = GLOBAL_POINTER.exec(text))) facts.globalPointers.add(g[1]);
+  POINTER_MEMBER.lastIndex = 0;
+  while ((g = POINTER_MEMBER.exec(text))) facts.pointerMembers.add(g[1]);
   if (text.includes('.probe') || text.includes('.remove')) {
     DRIVER_CALLBACK.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -162,6 +168,7 @@ export function emptyFacts(path: string): FileFacts {
     summaries: new Map(),
     globals: new Set(),
     globalPointers: new Set(),
+    pointerMembers: new Set(),
     defines: new Map(),
   };
 }

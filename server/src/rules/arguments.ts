@@ -114,6 +114,8 @@ function buffers(a: FunctionAnalysis, call: DmaCall): void {
   }
   const v = a.fn.vars.get(base.name);
   if (!v) {
+    // `ctrl.s3_params` where the member is a pointer: the memory is wherever it points.
+    if (s.type === 'field_expression' && a.fn.facts.pointerMembers.has(s.childForFieldName('field')?.text ?? '')) return;
     // A file-scope array or object: static storage in the kernel image.
     if (isFileScopeArrayOrObject(a, base.name)) {
       a.report({ rule: 'non-dma-memory', node: arg, message: `${call.name}() maps ${code(arg)}, a static or global object; it sits in the kernel image (or .rodata) and shares cache lines with other data, so it is not suitable for streaming DMA` });
