@@ -125,6 +125,23 @@ export function kindOf(api: ApiEntry): ResourceKind | undefined {
 
 /** A handle key as this function spells it: `p->f` through `p = &X` is `X.f`; `->` and `.` meet. */
 export function keyOf(ctx: FunctionContext, node: Node): string {
+  let keys = keyCache.get(ctx);
+  if (!keys) {
+    keys = new Map();
+    keyCache.set(ctx, keys);
+  }
+  let k = keys.get(node.id);
+  if (k === undefined) {
+    k = computeKey(ctx, node);
+    keys.set(node.id, k);
+  }
+  return k;
+}
+
+/** keyOf() by node id, per function: the walks ask for the same nodes' keys once per handle. */
+const keyCache = new WeakMap<FunctionContext, Map<number, string>>();
+
+function computeKey(ctx: FunctionContext, node: Node): string {
   let k = exprKey(node).replace(/->/g, '.');
   // `*p_comp` through `p_comp = &info->p_completion_word` is that field.
   const deref = /^\*([A-Za-z_]\w*)$/.exec(k);
@@ -211,37 +228,170 @@ function insideCondition(node: Node): boolean {
 /** Flow-insensitive copies: `a = h;` and `T a = h;` make `a` another name for the handle. */
 function addCopyAliases(ctx: FunctionContext, r: Resource): void {
   if (!r.key) return;
-  const pairs: [Node, Node, number][] = [];
-  for (const n of walk(ctx.body)) {
-    if (n.type === 'assignment_expression' && n.child(1)?.text === '=') {
-      const l = n.childForFieldName('left');
-      const rr = n.childForFieldName('right');
-      if (l && rr) pairs.push([l, rr, n.endIndex]);
-    } else if (n.type === 'init_declarator') {
-      const v = n.childForFieldName('value');
-      let d = n.childForFieldName('declarator');
-      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-      if (d && v) pairs.push([d, v, n.endIndex]);
-    }
-  }
+  const copies = flowFacts(ctx).copies;
   for (let round = 0; round < 2; round++) {
-    for (const [l, rr, at] of pairs) {
-      let right = stripParens(rr);
-      // `pkt = sp->crc_ctx = dma_pool_zalloc(...)`: the outer name copies the inner one.
-      if (right.type === 'assignment_expression') {
-        let inner = right;
-        while (inner.type === 'assignment_expression' && inner.child(1)?.text === '=') inner = stripParens(inner.childForFieldName('right')!);
-        if (inner.id !== r.call.node.id) continue;
-        right = stripParens(right.childForFieldName('left')!);
-      }
-      if (right.type !== 'identifier' && right.type !== 'field_expression' && right.type !== 'subscript_expression') continue;
-      if (!r.keys.has(keyOf(ctx, right))) continue;
-      const k = keyOf(ctx, l);
-      if (k === r.key) continue;
-      r.keys.add(k);
-      r.aliasAfter.set(k, Math.min(at, r.aliasAfter.get(k) ?? Infinity));
+    for (const c of copies) {
+      // `pkt = sp->crc_ctx = dma_pool_zalloc(...)`: the outer name copies the inner one, for that acquisition only.
+      if (c.onlyFor !== undefined && c.onlyFor !== r.call.node.id) continue;
+      if (!r.keys.has(c.from)) continue;
+      if (c.to === r.key) continue;
+      r.keys.add(c.to);
+      r.aliasAfter.set(c.to, Math.min(c.at, r.aliasAfter.get(c.to) ?? Infinity));
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Per-function facts that every handle's walk shares
+
+/** What a CFG node's statement (or condition) can mean to any handle, computed once per function. */
+interface NodeFacts {
+  /** keyOf() of every expression in it that could name a handle (operands, call arguments, assigned targets). */
+  mentions: Set<string>;
+  /** Targets it assigns or increments, as basesOf() spells them. */
+  assigned: Set<string>;
+  /** Calls a same-file releaser or a function named like a release helper: may release any handle. */
+  helperCall: boolean;
+  /** Mentions a variable that holds a dma_mapping_error() result. */
+  holderMention: boolean;
+  /** What it assigns to the error variable. */
+  err?: ErrState;
+  /** Effects for a handle it does not concern. */
+  none: NodeEffects;
+}
+
+interface CondFacts {
+  errTest?: { t: ErrState; f: ErrState };
+  failureEdge: number;
+  /** repeatedCondition() of it ('' for loop heads). */
+  repeated: string;
+  trail: [string, string];
+}
+
+interface FlowFacts {
+  nodes: (NodeFacts | undefined)[];
+  conds: (CondFacts | undefined)[];
+  /** Plain copies `to = from` in document order (for copy aliases); `onlyFor`: the acquisition a chained assignment copies. */
+  copies: { from: string; to: string; at: number; onlyFor?: number }[];
+  /** Variables assigned a dma_mapping_error() result. */
+  holders: Set<string>;
+}
+
+const flowCache = new WeakMap<FunctionContext, FlowFacts>();
+
+function flowFacts(ctx: FunctionContext): FlowFacts {
+  let f = flowCache.get(ctx);
+  if (f) return f;
+  const copies: FlowFacts['copies'] = [];
+  const holders = new Set<string>();
+  for (const n of walk(ctx.body)) {
+    let l: Node | null = null;
+    let rr: Node | null = null;
+    if (n.type === 'assignment_expression' && n.child(1)?.text === '=') {
+      l = n.childForFieldName('left');
+      rr = n.childForFieldName('right');
+    } else if (n.type === 'init_declarator') {
+      rr = n.childForFieldName('value');
+      l = n.childForFieldName('declarator');
+      while (l && l.type !== 'identifier') l = l.childForFieldName('declarator');
+    }
+    if (!l || !rr) continue;
+    let right = stripParens(rr);
+    let onlyFor: number | undefined;
+    if (right.type === 'assignment_expression') {
+      let inner = right;
+      while (inner.type === 'assignment_expression' && inner.child(1)?.text === '=') inner = stripParens(inner.childForFieldName('right')!);
+      onlyFor = inner.id;
+      right = stripParens(right.childForFieldName('left')!);
+    }
+    if (right.type === 'identifier' || right.type === 'field_expression' || right.type === 'subscript_expression') copies.push({ from: keyOf(ctx, right), to: keyOf(ctx, l), at: n.endIndex, onlyFor });
+    if (right.type === 'call_expression' && MAP_CHECK.test(callName(right))) holders.add(l.text);
+  }
+  f = { nodes: [], conds: [], copies, holders };
+  flowCache.set(ctx, f);
+  return f;
+}
+
+const HANDLE_TYPES = new Set(['identifier', 'field_expression', 'subscript_expression', 'pointer_expression', 'call_expression']);
+
+function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
+  const flow = flowFacts(ctx);
+  let nf = flow.nodes[id];
+  if (nf) return nf;
+  const ast = ctx.cfg.nodes[id].ast;
+  const mentions = new Set<string>();
+  const assigned = new Set<string>();
+  let helperCall = false;
+  let holderMention = false;
+  const err = ast ? errAssignment(ctx, ast) : undefined;
+  for (const n of ast ? walk(ast) : []) {
+    if (HANDLE_TYPES.has(n.type)) mentions.add(keyOf(ctx, n));
+    if (n.type === 'identifier' && flow.holders.has(n.text)) holderMention = true;
+    if (n.type === 'call_expression') {
+      const name = callName(n);
+      if (ctx.facts.summaries.has(name) || (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name))) helperCall = true;
+      for (const a of callArgs(n)) {
+        mentions.add(keyOf(ctx, a));
+        // Release arguments also match through another spelling of the object (canonicalKey()).
+        mentions.add(canonicalKey(ctx, keyOf(ctx, a)));
+        const inner = addressOf(a);
+        if (inner) mentions.add(keyOf(ctx, inner));
+      }
+    } else if (n.type === 'update_expression') {
+      const target = n.childForFieldName('argument');
+      if (target) assigned.add(target.text.replace(/\s+/g, ''));
+    } else if (n.type === 'assignment_expression' || n.type === 'init_declarator') {
+      const left = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.childForFieldName('declarator');
+      if (left) {
+        const k = keyOf(ctx, left);
+        mentions.add(k);
+        assigned.add(k);
+      }
+    }
+  }
+  const none: NodeEffects = { releases: [], mismatched: new Set(), indirect: new Set(), uses: [], reassigns: false, adjusts: [], acquires: false, err, companionAt: new Map(), copies: [] };
+  nf = { mentions, assigned, helperCall, holderMention, err, none };
+  flow.nodes[id] = nf;
+  return nf;
+}
+
+/**
+ * Can node `id` change anything about `r`? When it cannot, the walk treats
+ * it as a plain statement: no test, release, use or reassignment of the
+ * handle (the checks below cover every way computeEffects() and testOf()
+ * recognise one), only its effect on the error variable.
+ */
+function concerns(ctx: FunctionContext, r: Resource, id: number): boolean {
+  const ast = ctx.cfg.nodes[id].ast;
+  if (!ast) return false;
+  const acq = r.call.node;
+  if (acq.startIndex >= ast.startIndex && acq.endIndex <= ast.endIndex) return true;
+  const nf = nodeFacts(ctx, id);
+  if (nf.helperCall) return true;
+  if (r.kind === 'map' && nf.holderMention) return true;
+  for (const k of r.keys) if (nf.mentions.has(k) || nf.mentions.has(canonicalKey(ctx, k))) return true;
+  if (r.handleKey !== undefined && (nf.mentions.has(r.handleKey) || nf.mentions.has(canonicalKey(ctx, r.handleKey)))) return true;
+  if (r.bufferKey !== undefined && (nf.mentions.has(r.bufferKey) || nf.mentions.has(canonicalKey(ctx, r.bufferKey)))) return true;
+  if (nf.assigned.size) for (const b of basesOf(r)) if (nf.assigned.has(b)) return true;
+  return false;
+}
+
+function condFacts(ctx: FunctionContext, node: CfgNode): CondFacts {
+  const flow = flowFacts(ctx);
+  let cf = flow.conds[node.id];
+  if (!cf) {
+    const ast = node.ast!;
+    const text = ast.text.replace(/\s+/g, ' ');
+    const short = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+    cf = {
+      errTest: errTest(ctx, ast),
+      failureEdge: failureEdge(ctx, ast),
+      repeated: node.loop ? '' : repeatedCondition(ctx, ast),
+      trail: [`branch taken when \`${short}\` is true`, `branch taken when \`${short}\` is false`],
+    };
+    flow.conds[node.id] = cf;
+  }
+  return cf;
 }
 
 // ---------------------------------------------------------------------------
@@ -624,11 +774,23 @@ function assignedNames(ast: Node): string[] {
   return names;
 }
 
+const nameRegexes = new Map<string, RegExp>();
+
+/** A regex that finds `name` as a whole word, compiled once per name. */
+function nameRegex(name: string): RegExp {
+  let re = nameRegexes.get(name);
+  if (!re) {
+    re = new RegExp(`(^|[^\\w])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`);
+    nameRegexes.set(name, re);
+  }
+  return re;
+}
+
 function forgetAssigned(decisions: string, names: string[]): string {
   if (!names.length) return decisions;
   return decisions
     .split('\u0001')
-    .filter((entry) => !names.some((n) => new RegExp(`(^|[^\\w])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`).test(entry.slice(0, entry.lastIndexOf('=')))))
+    .filter((entry) => !names.some((n) => nameRegex(n).test(entry.slice(0, entry.lastIndexOf('=')))))
     .join('\u0001');
 }
 
@@ -705,14 +867,23 @@ interface NodeEffects {
 }
 
 const MAX_VISITS = 200_000;
+const STATE_CODE: Record<HandleState, number> = { unchecked: 0, ok: 1, failed: 2, released: 3, maybe: 4 };
+const ERR_CODE: Record<ErrState, number> = { neg: 0, zero: 1, unknown: 2 };
 
 export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new Set(), liveNodes: new Set() };
   const effects = new Map<number, NodeEffects>();
+  // Whether each node concerns this handle at all (most do not): 1 yes, 2 no.
+  const relevance = new Uint8Array(ctx.cfg.nodes.length);
+  const concernsHere = (id: number): boolean => {
+    if (!relevance[id]) relevance[id] = concerns(ctx, r, id) ? 1 : 2;
+    return relevance[id] === 1;
+  };
   const eff = (id: number): NodeEffects => {
     let e = effects.get(id);
     if (!e) {
-      e = computeEffects(ctx, r, ctx.cfg.nodes[id]);
+      const node = ctx.cfg.nodes[id];
+      e = concernsHere(id) || !node.ast || node.kind === 'label' || node.kind === 'goto' || node.kind === 'fork' ? computeEffects(ctx, r, node) : nodeFacts(ctx, id).none;
       effects.set(id, e);
     }
     return e;
@@ -721,6 +892,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // walked once. Gotos that reach an already-walked state share its outcome:
   // `merges` records them, and their leaks are added once the walk is done.
   const seen = new Map<string, number>();
+  // The same memo for the common case of no remembered decisions, keyed by a number.
+  const seenPlain = new Map<number, number>();
   const merges: { from: number; into: number; at: number }[] = [];
   const leakVia: { via: number; exit: Node; steps: Step[] }[] = [];
   const leakAt = new Set<number>();
@@ -745,8 +918,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       lc.checked = true;
       if (!b.misuse) lc.checkedProperly = true;
       if (b.misuse) lc.misuses.push(b.misuse);
-      pushF(startNode.succ[0], b.t, 'unknown', b.t === 'failed', -1, branchTrail(start, startNode, true), curDecisions, startNode.ast.endIndex);
-      pushF(startNode.succ[1], b.f, 'unknown', b.f === 'failed', -1, branchTrail(start, startNode, false), curDecisions, startNode.ast.endIndex);
+      pushF(startNode.succ[0], b.t, 'unknown', b.t === 'failed', -1, branchTrail(ctx, start, startNode, true), curDecisions, startNode.ast.endIndex);
+      pushF(startNode.succ[1], b.f, 'unknown', b.f === 'failed', -1, branchTrail(ctx, start, startNode, false), curDecisions, startNode.ast.endIndex);
     } else {
       for (let i = 0; i < startNode.succ.length; i++) pushF(startNode.succ[i], 'unchecked', 'unknown', false, -1, start);
     }
@@ -766,13 +939,20 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     curDecisions = f.decisions && ctx.cfg.nodes[f.node].ast ? forgetAssigned(f.decisions, assignedNames(ctx.cfg.nodes[f.node].ast!)) : f.decisions;
     f.decisions = curDecisions;
     curFailAt = f.failAt;
-    const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.decisions}`;
-    const firstVia = seen.get(k);
+    let firstVia: number | undefined;
+    if (f.decisions) {
+      const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.decisions}`;
+      firstVia = seen.get(k);
+      if (firstVia === undefined) seen.set(k, f.viaGoto);
+    } else {
+      const k = ((f.node * 5 + STATE_CODE[f.state]) * 3 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
+      firstVia = seenPlain.get(k);
+      if (firstVia === undefined) seenPlain.set(k, f.viaGoto);
+    }
     if (firstVia !== undefined) {
       if (f.viaGoto >= 0 && firstVia >= 0 && firstVia !== f.viaGoto) merges.push({ from: f.viaGoto, into: firstVia, at: f.node });
       continue;
     }
-    seen.set(k, f.viaGoto);
     // Released (or handed over) for good: nothing more to learn on this path.
     if (f.state === 'maybe' && f.viaGoto >= 0) continue;
     const node = ctx.cfg.nodes[f.node];
@@ -785,7 +965,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     if (state === 'ok' || state === 'unchecked' || state === 'maybe') lc.liveNodes.add(node.id);
 
     if (node.kind === 'cond' && node.ast) {
-      const b = testOf(ctx, r, node.ast, true);
+      const b = concernsHere(node.id) ? testOf(ctx, r, node.ast, true) : undefined;
       if (b && (state === 'unchecked' || state === 'maybe')) {
         lc.checked = true;
         if (!b.misuse) lc.checkedProperly = true;
@@ -793,9 +973,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
           misuseAt.add(node.id);
           lc.misuses.push(b.misuse);
         }
-        const err = errTest(ctx, node.ast);
-        pushF(node.succ[0], b.t, err?.t ?? f.err, f.failed || b.t === 'failed', f.viaGoto, branchTrail(trail, node, true), curDecisions, b.t === 'failed' ? node.ast.endIndex : curFailAt);
-        pushF(node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(trail, node, false), curDecisions, b.f === 'failed' ? node.ast.endIndex : curFailAt);
+        const err = condFacts(ctx, node).errTest;
+        pushF(node.succ[0], b.t, err?.t ?? f.err, f.failed || b.t === 'failed', f.viaGoto, branchTrail(ctx, trail, node, true), curDecisions, b.t === 'failed' ? node.ast.endIndex : curFailAt);
+        pushF(node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(ctx, trail, node, false), curDecisions, b.f === 'failed' ? node.ast.endIndex : curFailAt);
         continue;
       }
       // A handle whose fate is known: only the consistent edge of a real check is feasible.
@@ -854,7 +1034,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     const err = e.err ?? f.err;
     switch (node.kind) {
       case 'return': {
-        if (mentionsKeys(ctx, r, node.ast!)) {
+        if (concernsHere(node.id) && mentionsKeys(ctx, r, node.ast!)) {
           lc.returned = true;
           continue;
         }
@@ -878,15 +1058,16 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         continue;
       case 'cond': {
         if (!node.ast) break;
-        const et = errTest(ctx, node.ast);
-        const fe = failureEdge(ctx, node.ast);
-        const key = node.loop ? '' : repeatedCondition(ctx, node.ast);
+        const cf = condFacts(ctx, node);
+        const et = cf.errTest;
+        const fe = cf.failureEdge;
+        const key = cf.repeated;
         const earlier = key ? decided(f.decisions, key) : undefined;
         for (let i = 0; i < node.succ.length; i++) {
           if (earlier !== undefined && earlier !== i) continue;
           const eState = et ? (i === 0 ? et.t : et.f) : err;
           const decisions = key && earlier === undefined ? remember(f.decisions, key, i) : f.decisions;
-          pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop && branchLeaves(node.ast, i)), f.viaGoto, fe === i ? branchTrail(trail, node, i === 0) : trail, decisions);
+          pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop && branchLeaves(node.ast, i)), f.viaGoto, fe === i ? branchTrail(ctx, trail, node, i === 0) : trail, decisions);
         }
         continue;
       }
@@ -1073,10 +1254,8 @@ function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
   return called && releasedElsewhere(ctx, r);
 }
 
-function branchTrail(prev: Trail | undefined, node: CfgNode, taken: boolean): Trail {
-  const text = node.ast ? node.ast.text.replace(/\s+/g, ' ') : '';
-  const short = text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  return { step: { node: node.ast!, message: `branch taken when \`${short}\` is ${taken ? 'true' : 'false'}` }, prev };
+function branchTrail(ctx: FunctionContext, prev: Trail | undefined, node: CfgNode, taken: boolean): Trail {
+  return { step: { node: node.ast!, message: condFacts(ctx, node).trail[taken ? 0 : 1] }, prev };
 }
 
 function toSteps(t: Trail | undefined): Step[] {
