@@ -10,7 +10,7 @@
  */
 import type { Node } from '../parse';
 import { lookupApi, type ApiEntry } from '../catalog';
-import type { CfgNode } from './cfg';
+import type { Cfg, CfgNode } from './cfg';
 import type { DmaCall, FunctionContext } from './function';
 import { addressOf, callArgs, callName, exprKey, isFieldKey, isNullLiteral, isZeroLiteral, stripParens, walk } from './syntax';
 
@@ -275,6 +275,15 @@ interface FlowFacts {
   copies: { from: string; to: string; at: number; onlyFor?: number }[];
   /** Variables assigned a dma_mapping_error() result. */
   holders: Set<string>;
+  /** Per remembered condition, the nodes from which a test of it is still reachable. */
+  live?: Map<string, Uint8Array>;
+  /** The non-loop conditions tested more than once, by their decision key. */
+  repeatedConds?: Map<string, number[]>;
+  preds?: number[][];
+  /** Walked with dead decisions dropped (see LARGE_FUNCTION). */
+  large?: boolean;
+  /** Nodes on a cycle of the CFG (1). */
+  cyclic?: Uint8Array;
 }
 
 const flowCache = new WeakMap<FunctionContext, FlowFacts>();
@@ -374,6 +383,136 @@ function concerns(ctx: FunctionContext, r: Resource, id: number): boolean {
   if (r.bufferKey !== undefined && (nf.mentions.has(r.bufferKey) || nf.mentions.has(canonicalKey(ctx, r.bufferKey)))) return true;
   if (nf.assigned.size) for (const b of basesOf(r)) if (nf.assigned.has(b)) return true;
   return false;
+}
+
+/**
+ * Where a remembered branch decision can still matter: the nodes from which a
+ * condition with the same text is reachable. Elsewhere it is dropped, so paths
+ * that differ only in conditions they will never test again meet in the memo.
+ */
+function liveDecisions(ctx: FunctionContext, key: string): Uint8Array {
+  const flow = flowFacts(ctx);
+  const nodes = ctx.cfg.nodes;
+  if (!flow.repeatedConds) {
+    flow.repeatedConds = new Map();
+    flow.preds = nodes.map(() => []);
+    for (const n of nodes) {
+      for (const s of n.succ) flow.preds[s].push(n.id);
+      if (n.kind !== 'cond' || !n.ast || n.loop) continue;
+      const k = condFacts(ctx, n).repeated;
+      if (!k) continue;
+      const list = flow.repeatedConds.get(k) ?? [];
+      list.push(n.id);
+      flow.repeatedConds.set(k, list);
+    }
+  }
+  flow.live ??= new Map();
+  let live = flow.live.get(key);
+  if (!live) {
+    live = new Uint8Array(nodes.length);
+    const targets = flow.repeatedConds.get(key) ?? [];
+    // A decision only travels forward from its one test: if that test is on
+    // no cycle, nothing after it reaches it again.
+    flow.cyclic ??= cyclicNodes(ctx.cfg);
+    if (targets.length === 1 && !flow.cyclic[targets[0]]) {
+      live = new Uint8Array(0);
+      flow.live.set(key, live);
+      return live;
+    }
+    const stack = [...targets];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (live[id]) continue;
+      live[id] = 1;
+      for (const p of flow.preds![id]) if (!live[p]) stack.push(p);
+    }
+    flow.live.set(key, live);
+  }
+  return live;
+}
+
+/** Nodes that lie on a cycle (Tarjan's strongly connected components, iterative). */
+function cyclicNodes(cfg: Cfg): Uint8Array {
+  const n = cfg.nodes.length;
+  const out = new Uint8Array(n);
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const sccStack: number[] = [];
+  let counter = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    const work: [number, number][] = [[root, 0]];
+    index[root] = low[root] = counter++;
+    sccStack.push(root);
+    onStack[root] = 1;
+    while (work.length) {
+      const top = work[work.length - 1];
+      const [v, i] = top;
+      const succ = cfg.nodes[v].succ;
+      if (i < succ.length) {
+        top[1]++;
+        const w = succ[i];
+        if (w === v) out[v] = 1;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          sccStack.push(w);
+          onStack[w] = 1;
+          work.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1][0];
+        low[parent] = Math.min(low[parent], low[v]);
+      }
+      if (low[v] === index[v]) {
+        const members: number[] = [];
+        let w: number;
+        do {
+          w = sccStack.pop()!;
+          onStack[w] = 0;
+          members.push(w);
+        } while (w !== v);
+        if (members.length > 1) for (const m of members) out[m] = 1;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Above this many (acquisitions × CFG nodes) a function is walked with dead
+ * decisions dropped. Remembering them keeps apart paths that differ only in
+ * conditions they will never test again, so a long unwind ladder is walked
+ * once per goto and per handle: cubic growth. Dropping them merges those
+ * paths: the same handles leak, but a merged path can show fewer branch
+ * steps, and an old decision that the four-entry window would have pushed
+ * out can stay and prune a path. The largest function of Linux 6.1's
+ * drivers/, sound/ and net/ is about 7,000; generated code reaches millions.
+ */
+const LARGE_FUNCTION = 200_000;
+
+function mergesDeadDecisions(ctx: FunctionContext): boolean {
+  const flow = flowFacts(ctx);
+  if (flow.large === undefined) {
+    const acquisitions = ctx.dmaCalls.filter((c) => kindOf(c.api)).length;
+    flow.large = acquisitions * ctx.cfg.nodes.length > LARGE_FUNCTION;
+  }
+  return flow.large;
+}
+
+function dropDeadDecisions(ctx: FunctionContext, decisions: string, at: number): string {
+  const entries = decisions.split('\u0001');
+  const kept = entries.filter((entry) => {
+    const k = entry.slice(0, entry.lastIndexOf('='));
+    const live = liveDecisions(ctx, k);
+    if (live.length) return live[at] === 1;
+    // Its one test, on no cycle: live only at the test itself.
+    return flowFacts(ctx).repeatedConds!.get(k)![0] === at;
+  });
+  return kept.length === entries.length ? decisions : kept.join('\u0001');
 }
 
 function condFacts(ctx: FunctionContext, node: CfgNode): CondFacts {
@@ -937,6 +1076,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     if (++visits > MAX_VISITS) break;
     // A decision no longer holds once a name it reads is assigned.
     curDecisions = f.decisions && ctx.cfg.nodes[f.node].ast ? forgetAssigned(f.decisions, assignedNames(ctx.cfg.nodes[f.node].ast!)) : f.decisions;
+    if (curDecisions && mergesDeadDecisions(ctx)) curDecisions = dropDeadDecisions(ctx, curDecisions, f.node);
     f.decisions = curDecisions;
     curFailAt = f.failAt;
     let firstVia: number | undefined;
