@@ -87,9 +87,73 @@ export interface Lifecycle {
   /** Returned to the caller: the function is a wrapper. */
   returned: boolean;
   /** CFG nodes reached while the resource is held (acquired and not released). */
-  heldNodes: Set<number>;
+  heldNodes: NodeSet;
   /** CFG nodes reached while the resource may still be live (held, or handed to the device). */
-  liveNodes: Set<number>;
+  liveNodes: NodeSet;
+}
+
+/**
+ * A set of CFG node ids in insertion order, which can also hold a whole
+ * straight-line chain of statements as one entry (see `Chains`): the walk
+ * passes a chain that does not concern a handle in one step.
+ */
+export class NodeSet implements Iterable<number> {
+  private readonly single = new Set<number>();
+  private readonly whole = new Set<number>();
+  private readonly order: number[] = [];
+  private count = 0;
+
+  constructor(private readonly chains?: Chains) {}
+
+  add(id: number): void {
+    if (this.has(id)) return;
+    this.single.add(id);
+    this.order.push(id);
+    this.count++;
+  }
+
+  addChain(c: number): void {
+    const chains = this.chains!;
+    if (this.whole.has(c)) return;
+    const members = chains.members[c];
+    if (members.some((m) => this.single.has(m))) {
+      for (const m of members) this.add(m);
+      return;
+    }
+    this.whole.add(c);
+    this.order.push(-1 - c);
+    this.count += members.length;
+  }
+
+  has(id: number): boolean {
+    if (this.single.has(id)) return true;
+    const c = this.chains ? this.chains.chainOf[id] : -1;
+    return c >= 0 && this.whole.has(c);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  *[Symbol.iterator](): Iterator<number> {
+    for (const e of this.order) {
+      if (e >= 0) yield e;
+      else yield* this.chains!.members[-1 - e];
+    }
+  }
+}
+
+/** Maximal runs of plain statements, each entered only at its first one. */
+export interface Chains {
+  /** Chain index of each node, -1 when it is in none. */
+  chainOf: Int32Array;
+  members: number[][];
+  facts: ChainFacts[];
+}
+
+interface ChainFacts {
+  /** Some statement of it assigns the error variable. */
+  assignsErr: boolean;
 }
 
 const RELEASE_HELPER = /(free|release|cleanup|clean_up|unmap|destroy|teardown|deinit|uninit|fini|put|dealloc|unprepare)/i;
@@ -280,6 +344,10 @@ interface FlowFacts {
   /** The non-loop conditions tested more than once, by their decision key. */
   repeatedConds?: Map<string, number[]>;
   preds?: number[][];
+  chains?: Chains;
+  index?: MentionIndex;
+  /** Per key, the start of the last CFG node that mentions it. */
+  lastMention?: Map<string, number>;
   /** Walked with dead decisions dropped (see LARGE_FUNCTION). */
   large?: boolean;
   /** Nodes on a cycle of the CFG (1). */
@@ -319,6 +387,23 @@ function flowFacts(ctx: FunctionContext): FlowFacts {
   f = { nodes: [], conds: [], copies, holders };
   flowCache.set(ctx, f);
   return f;
+}
+
+/**
+ * Where the function last mentions `key` (the start offset of the last CFG
+ * statement or condition that could read, write or release it), or -1. A
+ * forward search for a use of the key can stop past it.
+ */
+export function lastMention(ctx: FunctionContext, key: string): number {
+  const flow = flowFacts(ctx);
+  if (!flow.lastMention) {
+    flow.lastMention = new Map();
+    for (const n of ctx.cfg.nodes) {
+      if (!n.ast) continue;
+      for (const k of nodeFacts(ctx, n.id).mentions) if ((flow.lastMention.get(k) ?? -1) < n.ast.startIndex) flow.lastMention.set(k, n.ast.startIndex);
+    }
+  }
+  return flow.lastMention.get(key) ?? -1;
 }
 
 const HANDLE_TYPES = new Set(['identifier', 'field_expression', 'subscript_expression', 'pointer_expression', 'call_expression']);
@@ -364,25 +449,53 @@ function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
   return nf;
 }
 
+/** Who mentions, assigns or may release what, over all statements of the function. */
+interface MentionIndex {
+  byKey: Map<string, number[]>;
+  byAssigned: Map<string, number[]>;
+  helperCalls: number[];
+  holderMentions: number[];
+  /** CFG nodes by the id of their statement (or condition) node. */
+  byAst: Map<number, number[]>;
+}
+
+function mentionIndex(ctx: FunctionContext): MentionIndex {
+  const flow = flowFacts(ctx);
+  if (flow.index) return flow.index;
+  const index: MentionIndex = { byKey: new Map(), byAssigned: new Map(), helperCalls: [], holderMentions: [], byAst: new Map() };
+  const add = (map: Map<string | number, number[]>, k: string | number, id: number) => {
+    const list = map.get(k);
+    if (list) list.push(id);
+    else map.set(k, [id]);
+  };
+  for (const n of ctx.cfg.nodes) {
+    if (!n.ast) continue;
+    const nf = nodeFacts(ctx, n.id);
+    for (const k of nf.mentions) add(index.byKey as Map<string | number, number[]>, k, n.id);
+    for (const k of nf.assigned) add(index.byAssigned as Map<string | number, number[]>, k, n.id);
+    if (nf.helperCall) index.helperCalls.push(n.id);
+    if (nf.holderMention) index.holderMentions.push(n.id);
+    add(index.byAst as Map<string | number, number[]>, n.ast.id, n.id);
+  }
+  flow.index = index;
+  return index;
+}
+
 /**
- * Can node `id` change anything about `r`? When it cannot, the walk treats
- * it as a plain statement: no test, release, use or reassignment of the
- * handle (the checks below cover every way computeEffects() and testOf()
- * recognise one), only its effect on the error variable.
+ * The nodes that can change anything about `r`. Every other node the walk
+ * treats as a plain statement: no test, release, use or reassignment of the
+ * handle (the index covers every way computeEffects() and testOf() recognise
+ * one), only its effect on the error variable.
  */
-function concerns(ctx: FunctionContext, r: Resource, id: number): boolean {
-  const ast = ctx.cfg.nodes[id].ast;
-  if (!ast) return false;
-  const acq = r.call.node;
-  if (acq.startIndex >= ast.startIndex && acq.endIndex <= ast.endIndex) return true;
-  const nf = nodeFacts(ctx, id);
-  if (nf.helperCall) return true;
-  if (r.kind === 'map' && nf.holderMention) return true;
-  for (const k of r.keys) if (nf.mentions.has(k) || nf.mentions.has(canonicalKey(ctx, k))) return true;
-  if (r.handleKey !== undefined && (nf.mentions.has(r.handleKey) || nf.mentions.has(canonicalKey(ctx, r.handleKey)))) return true;
-  if (r.bufferKey !== undefined && (nf.mentions.has(r.bufferKey) || nf.mentions.has(canonicalKey(ctx, r.bufferKey)))) return true;
-  if (nf.assigned.size) for (const b of basesOf(r)) if (nf.assigned.has(b)) return true;
-  return false;
+function concernedNodes(ctx: FunctionContext, r: Resource, names: HandleNames): number[] {
+  const index = mentionIndex(ctx);
+  const out: number[] = [...index.helperCalls];
+  // The statements (labels, #if blocks) the acquisition is part of.
+  for (let n: Node | null = r.call.node; n; n = n.parent) out.push(...(index.byAst.get(n.id) ?? []));
+  if (r.kind === 'map') out.push(...index.holderMentions);
+  for (const k of names.keys) out.push(...(index.byKey.get(k) ?? []));
+  for (const b of names.bases) out.push(...(index.byAssigned.get(b) ?? []));
+  return out;
 }
 
 /**
@@ -503,16 +616,79 @@ function mergesDeadDecisions(ctx: FunctionContext): boolean {
   return flow.large;
 }
 
+/** Can a test of the condition `key` still be reached from node `at`? */
+function decisionLive(ctx: FunctionContext, key: string, at: number): boolean {
+  const live = liveDecisions(ctx, key);
+  if (live.length) return live[at] === 1;
+  // Its one test, on no cycle: live only at the test itself.
+  return flowFacts(ctx).repeatedConds!.get(key)![0] === at;
+}
+
 function dropDeadDecisions(ctx: FunctionContext, decisions: string, at: number): string {
   const entries = decisions.split('\u0001');
-  const kept = entries.filter((entry) => {
-    const k = entry.slice(0, entry.lastIndexOf('='));
-    const live = liveDecisions(ctx, k);
-    if (live.length) return live[at] === 1;
-    // Its one test, on no cycle: live only at the test itself.
-    return flowFacts(ctx).repeatedConds!.get(k)![0] === at;
-  });
+  const kept = entries.filter((entry) => decisionLive(ctx, entry.slice(0, entry.lastIndexOf('=')), at));
   return kept.length === entries.length ? decisions : kept.join('\u0001');
+}
+
+/**
+ * Runs of two or more plain statements (one successor each) where every
+ * statement after the first has the previous one as its only predecessor;
+ * a goto can end one.
+ */
+function chains(ctx: FunctionContext): Chains {
+  const flow = flowFacts(ctx);
+  if (flow.chains) return flow.chains;
+  const nodes = ctx.cfg.nodes;
+  const predCount = new Int32Array(nodes.length);
+  for (const n of nodes) for (const s of n.succ) predCount[s]++;
+  const plain = (id: number) => {
+    const n = nodes[id];
+    return n.kind === 'stmt' && n.succ.length === 1 && !!n.ast;
+  };
+  // `id` continues the chain of its only predecessor; a goto ends one.
+  const continues = new Uint8Array(nodes.length);
+  for (const n of nodes) {
+    if (!plain(n.id)) continue;
+    const next = n.succ[0];
+    if (next !== n.id && (plain(next) || nodes[next].kind === 'goto') && predCount[next] === 1) continues[next] = 1;
+  }
+  const chainOf = new Int32Array(nodes.length).fill(-1);
+  const members: number[][] = [];
+  const facts: ChainFacts[] = [];
+  for (const n of nodes) {
+    if (!plain(n.id) || continues[n.id]) continue;
+    const list = [n.id];
+    for (let next = n.succ[0]; continues[next] && chainOf[next] === -1 && !list.includes(next); next = nodes[next].succ[0]) {
+      list.push(next);
+      if (nodes[next].kind === 'goto') break;
+    }
+    if (list.length < 2) continue;
+    const c = members.length;
+    const f: ChainFacts = { assignsErr: false };
+    for (const id of list) {
+      chainOf[id] = c;
+      f.assignsErr ||= nodeFacts(ctx, id).err !== undefined;
+    }
+    members.push(list);
+    facts.push(f);
+  }
+  flow.chains = { chainOf, members, facts };
+  return flow.chains;
+}
+
+/** What the walk checks of a handle, gathered once per handle. */
+interface HandleNames {
+  keys: string[];
+  bases: string[];
+}
+
+function handleNames(ctx: FunctionContext, r: Resource): HandleNames {
+  const keys = [...r.keys];
+  if (r.handleKey !== undefined) keys.push(r.handleKey);
+  if (r.bufferKey !== undefined) keys.push(r.bufferKey);
+  // Release arguments also match through another spelling of the object.
+  for (const k of [...keys]) keys.push(canonicalKey(ctx, k));
+  return { keys, bases: [...basesOf(r)] };
 }
 
 function condFacts(ctx: FunctionContext, node: CfgNode): CondFacts {
@@ -1006,33 +1182,74 @@ interface NodeEffects {
 }
 
 const MAX_VISITS = 200_000;
+/** Effects of a node that is no statement (label, goto, fork): frozen, shared. */
+const NO_EFFECTS: NodeEffects = Object.freeze({ releases: [], mismatched: new Set<Node>(), indirect: new Set<Node>(), uses: [], reassigns: false, adjusts: [], acquires: false, companionAt: new Map<Node, number>(), copies: [] });
+
+/** Arrays indexed by node id that one walk at a time uses; an entry counts only with the walk's stamp. */
+interface WalkScratch {
+  stamp: number;
+  relevance: Int32Array;
+  chainRelevance: Int32Array;
+  effects: (NodeEffects | undefined)[];
+  effectStamp: Int32Array;
+  /** Memo of (node, state, error sign, failure flag) → the goto it was first reached through. */
+  seenStamp: Int32Array;
+  seenVia: Int32Array;
+}
+
+const scratchCache = new WeakMap<FunctionContext, WalkScratch>();
+
+function walkScratch(ctx: FunctionContext, runs: Chains): WalkScratch {
+  let w = scratchCache.get(ctx);
+  if (!w) {
+    const n = ctx.cfg.nodes.length;
+    w = {
+      stamp: 0,
+      relevance: new Int32Array(n),
+      chainRelevance: new Int32Array(runs.members.length),
+      effects: new Array(n),
+      effectStamp: new Int32Array(n),
+      seenStamp: new Int32Array(n * 30),
+      seenVia: new Int32Array(n * 30),
+    };
+    scratchCache.set(ctx, w);
+  }
+  return w;
+}
 const STATE_CODE: Record<HandleState, number> = { unchecked: 0, ok: 1, failed: 2, released: 3, maybe: 4 };
 const ERR_CODE: Record<ErrState, number> = { neg: 0, zero: 1, unknown: 2 };
 
 export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
-  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new Set(), liveNodes: new Set() };
-  const effects = new Map<number, NodeEffects>();
-  // Whether each node concerns this handle at all (most do not): 1 yes, 2 no.
-  const relevance = new Uint8Array(ctx.cfg.nodes.length);
-  const concernsHere = (id: number): boolean => {
-    if (!relevance[id]) relevance[id] = concerns(ctx, r, id) ? 1 : 2;
-    return relevance[id] === 1;
-  };
+  const runs = chains(ctx);
+  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new NodeSet(runs), liveNodes: new NodeSet(runs) };
+  const names = handleNames(ctx, r);
+  const large = mergesDeadDecisions(ctx);
+  // Per-node scratch shared by the walks of one function, valid for this walk's stamp.
+  const w = walkScratch(ctx, runs);
+  const stamp = ++w.stamp;
+  const yes = stamp;
+  // Whether each node (each chain) concerns this handle at all; most do not.
+  for (const id of concernedNodes(ctx, r, names)) {
+    w.relevance[id] = yes;
+    if (runs.chainOf[id] >= 0) w.chainRelevance[runs.chainOf[id]] = yes;
+  }
+  const concernsHere = (id: number): boolean => w.relevance[id] === yes;
+  const chainConcernsHere = (c: number): boolean => w.chainRelevance[c] === yes;
   const eff = (id: number): NodeEffects => {
-    let e = effects.get(id);
-    if (!e) {
-      const node = ctx.cfg.nodes[id];
-      e = concernsHere(id) || !node.ast || node.kind === 'label' || node.kind === 'goto' || node.kind === 'fork' ? computeEffects(ctx, r, node) : nodeFacts(ctx, id).none;
-      effects.set(id, e);
-    }
+    if (w.effectStamp[id] === stamp) return w.effects[id]!;
+    const node = ctx.cfg.nodes[id];
+    const e = !node.ast || node.kind === 'label' || node.kind === 'goto' || node.kind === 'fork' ? NO_EFFECTS : concernsHere(id) ? computeEffects(ctx, r, node) : nodeFacts(ctx, id).none;
+    w.effects[id] = e;
+    w.effectStamp[id] = stamp;
     return e;
   };
   // Memo: each (node, handle state, error sign, failure flag, decisions) is
   // walked once. Gotos that reach an already-walked state share its outcome:
   // `merges` records them, and their leaks are added once the walk is done.
   const seen = new Map<string, number>();
-  // The same memo for the common case of no remembered decisions, keyed by a number.
-  const seenPlain = new Map<number, number>();
+  // The same memo for the common case of no remembered decisions, in the scratch arrays.
+  const seenStamp = w.seenStamp;
+  const seenVia = w.seenVia;
   const merges: { from: number; into: number; at: number }[] = [];
   const leakVia: { via: number; exit: Node; steps: Step[] }[] = [];
   const leakAt = new Set<number>();
@@ -1076,7 +1293,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     if (++visits > MAX_VISITS) break;
     // A decision no longer holds once a name it reads is assigned.
     curDecisions = f.decisions && ctx.cfg.nodes[f.node].ast ? forgetAssigned(f.decisions, assignedNames(ctx.cfg.nodes[f.node].ast!)) : f.decisions;
-    if (curDecisions && mergesDeadDecisions(ctx)) curDecisions = dropDeadDecisions(ctx, curDecisions, f.node);
+    if (curDecisions && large) curDecisions = dropDeadDecisions(ctx, curDecisions, f.node);
     f.decisions = curDecisions;
     curFailAt = f.failAt;
     let firstVia: number | undefined;
@@ -1086,8 +1303,11 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       if (firstVia === undefined) seen.set(k, f.viaGoto);
     } else {
       const k = ((f.node * 5 + STATE_CODE[f.state]) * 3 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
-      firstVia = seenPlain.get(k);
-      if (firstVia === undefined) seenPlain.set(k, f.viaGoto);
+      if (seenStamp[k] === stamp) firstVia = seenVia[k];
+      else {
+        seenStamp[k] = stamp;
+        seenVia[k] = f.viaGoto;
+      }
     }
     if (firstVia !== undefined) {
       if (f.viaGoto >= 0 && firstVia >= 0 && firstVia !== f.viaGoto) merges.push({ from: f.viaGoto, into: firstVia, at: f.node });
@@ -1098,6 +1318,19 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     const node = ctx.cfg.nodes[f.node];
     if (node.kind === 'exit') continue;
     if (node.id === r.cfgNode) continue; // around a loop to the acquisition again
+    // A run of statements that cannot concern the handle nor the error
+    // variable, entered with nothing remembered: pass it in one step.
+    const c = runs.chainOf[node.id];
+    if (c >= 0 && !curDecisions && !runs.facts[c].assignsErr && runs.members[c][0] === node.id && !chainConcernsHere(c) && visits + runs.members[c].length - 1 <= MAX_VISITS) {
+      const members = runs.members[c];
+      visits += members.length - 1;
+      if (f.state === 'ok' || f.state === 'unchecked') lc.heldNodes.addChain(c);
+      if (f.state === 'ok' || f.state === 'unchecked' || f.state === 'maybe') lc.liveNodes.addChain(c);
+      const last = ctx.cfg.nodes[members[members.length - 1]];
+      if (last.kind === 'goto') pushF(last.succ[0], f.state, f.err, f.failed, unconditional(last.ast!) ? f.viaGoto : last.id, { step: { node: last.ast!, message: `jumps to ${last.label}` }, prev: f.trail });
+      else pushF(last.succ[0], f.state, f.err, f.failed, f.viaGoto, f.trail);
+      continue;
+    }
     const e = eff(node.id);
     let state = f.state;
     let trail = f.trail;
@@ -1206,7 +1439,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         for (let i = 0; i < node.succ.length; i++) {
           if (earlier !== undefined && earlier !== i) continue;
           const eState = et ? (i === 0 ? et.t : et.f) : err;
-          const decisions = key && earlier === undefined ? remember(f.decisions, key, i) : f.decisions;
+          const remembers = key && earlier === undefined && !(large && !decisionLive(ctx, key, node.succ[i]));
+          const decisions = remembers ? remember(f.decisions, key, i) : f.decisions;
           pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop && branchLeaves(node.ast, i)), f.viaGoto, fe === i ? branchTrail(ctx, trail, node, i === 0) : trail, decisions);
         }
         continue;

@@ -8,7 +8,7 @@
 import type { Node } from '../parse';
 import { lookupApi } from '../catalog';
 import type { Lifecycle } from '../analysis/lifecycle';
-import { keyOf, testOf } from '../analysis/lifecycle';
+import { keyOf, lastMention, testOf } from '../analysis/lifecycle';
 import type { Fix, TextEdit } from '../types';
 import { addressOf, callArgs, callName, isZeroLiteral, stripParens, walk } from '../analysis/syntax';
 import { fieldKey } from '../analysis/summary';
@@ -496,6 +496,8 @@ function usesAfterUnmap(a: FunctionAnalysis): void {
     const start = a.fn.cfgNodeOf(unmap.node);
     if (!handle || start === undefined) continue;
     const key = keyOf(a.fn, handle);
+    // Past the last statement that mentions the key, nothing can use it.
+    const last = lastMention(a.fn, key);
     const seen = new Set<number>([start]);
     const queue = [...a.fn.cfg.nodes[start].succ];
     while (queue.length) {
@@ -521,7 +523,7 @@ function usesAfterUnmap(a: FunctionAnalysis): void {
       const here = node.ast?.startIndex ?? -1;
       for (const s of node.succ) {
         const next = a.fn.cfg.nodes[s];
-        if (!next.ast || next.ast.startIndex > here) queue.push(s);
+        if (!next.ast || (next.ast.startIndex > here && next.ast.startIndex <= last)) queue.push(s);
       }
     }
   }
