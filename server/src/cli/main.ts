@@ -157,18 +157,21 @@ async function runJobs(jobs: FileJob[], threads: number, onDone: (o: FileOutcome
     analyzer.dispose();
     return;
   }
+  // Largest files first, so that no worker is left with a big file at the end.
+  const sizes = new Map(jobs.map((j) => [j, j.text !== undefined ? j.text.length : fileSize(j.path)]));
+  const queue = [...jobs].sort((a, b) => sizes.get(b)! - sizes.get(a)!);
   await new Promise<void>((resolve, reject) => {
     let next = 0;
     let running = 0;
     const n = Math.min(threads, jobs.length);
     const start = (w: Worker) => {
-      if (next >= jobs.length) {
+      if (next >= queue.length) {
         void w.terminate();
         running--;
         if (running === 0) resolve();
         return;
       }
-      w.postMessage(jobs[next++]);
+      w.postMessage(queue[next++]);
     };
     for (let i = 0; i < n; i++) {
       const w = new Worker(__filename);
@@ -183,12 +186,20 @@ async function runJobs(jobs: FileJob[], threads: number, onDone: (o: FileOutcome
   });
 }
 
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 function workerMain(): void {
   let analyzer: Promise<FileAnalyzer> | undefined;
   parentPort!.on('message', async (job: FileJob) => {
     analyzer ??= FileAnalyzer.create();
     const a = await analyzer;
-    const outcome = processFile(a, job, true);
+    const outcome = processFile(a, job, !!job.keepSource);
     // A fresh analyzer per file would be slower; clear its caches instead to bound memory.
     a.dispose();
     parentPort!.postMessage(outcome);
@@ -228,6 +239,7 @@ export async function main(argv: string[]): Promise<number> {
   let ioError = false;
   const errors: string[] = [];
   const withFixes = opts.format === 'sarif' || opts.format === 'html';
+  const keepSource = opts.format === 'text' || opts.format === 'html';
   const jobs: FileJob[] = [];
   const configs = new ConfigResolver();
   const settingsFor = (file: string) => {
@@ -249,7 +261,7 @@ export async function main(argv: string[]): Promise<number> {
   if (opts.stdinFilename !== undefined) {
     const text = await readStdin();
     const s = settingsFor(opts.stdinFilename);
-    jobs.push({ path: opts.stdinFilename, displayPath: opts.stdinFilename, text, severities: s.severities, wrappers: s.wrappers, withFixes, fix: false, only: opts.only, reportUnused: opts.reportUnused });
+    jobs.push({ path: opts.stdinFilename, displayPath: opts.stdinFilename, text, severities: s.severities, wrappers: s.wrappers, withFixes, fix: false, only: opts.only, reportUnused: opts.reportUnused, keepSource });
   }
   const named = new Set(opts.paths.map((p) => path.resolve(p)));
   const files = collectFiles(opts.paths, (m) => {
@@ -259,7 +271,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const f of files) {
     const s = settingsFor(f);
     if (!named.has(path.resolve(f)) && isIgnored(s.cfg, f)) continue;
-    jobs.push({ path: f, severities: s.severities, wrappers: s.wrappers, withFixes, fix: opts.fix, only: opts.only, reportUnused: opts.reportUnused });
+    jobs.push({ path: f, severities: s.severities, wrappers: s.wrappers, withFixes, fix: opts.fix, only: opts.only, reportUnused: opts.reportUnused, keepSource });
   }
   for (const m of configs.errors) errors.push(`bad configuration: ${m}`);
   for (const m of errors) process.stderr.write(`dma-check: ${m}\n`);

@@ -14,6 +14,8 @@ export interface FileJob {
   fix: boolean;
   only?: string[];
   reportUnused?: boolean;
+  /** Send the text back with the outcome (the text and HTML formats print source lines). */
+  keepSource?: boolean;
 }
 
 export interface FileOutcome {
