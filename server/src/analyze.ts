@@ -10,7 +10,7 @@
 import { CParser, type Tree, type Edit } from './parse';
 import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
 import { LineIndex, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
-import { emptyFacts, reachableFrom, scanCallees, scanTextFacts, type FileFacts, type FunctionSummary } from './analysis/file';
+import { emptyFacts, reachableFrom, scanCallees, scanTextFacts, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
 import { summarizeFunction } from './analysis/summary';
 import { buildFunctionContext } from './analysis/function';
 import { FunctionAnalysis } from './rules/context';
@@ -19,7 +19,7 @@ import { checkStreaming } from './rules/streaming';
 import { checkCoherent } from './rules/coherent';
 import { checkMasks } from './rules/masks';
 import { ruleInfo } from './rules/registry';
-import { applySuppressions, findSuppressions } from './suppress';
+import { applySuppressions, findSuppressions, type Suppression } from './suppress';
 import { applyFixes } from './fixes/apply';
 import type { AnalysisResult, AnalyzeOptions, Finding, Position } from './types';
 import type { Node } from './parse';
@@ -52,6 +52,10 @@ export class FileAnalyzer {
   private editedTrees = new Map<number, { tree: Tree; expected: string }>();
   private lastSegments: FunctionSegment[] = [];
   private lastText = '';
+  /** The text-level results of the last analysis, reused after a small edit inside a function body. */
+  private lastTextWork?: TextWork;
+  /** Edits noted since the last analysis (offsets into the text of the moment). */
+  private pendingEdits: { start: number; oldEnd: number; text: string }[] = [];
 
   constructor(private readonly parser: CParser) {}
 
@@ -64,6 +68,7 @@ export class FileAnalyzer {
    * the function it falls in can be edited and re-parsed incrementally.
    */
   noteEdit(startOffset: number, oldEndOffset: number, newText: string): void {
+    this.pendingEdits.push({ start: startOffset, oldEnd: oldEndOffset, text: newText });
     const seg = this.lastSegments.find((s) => s.headerStart <= startOffset && oldEndOffset <= s.end);
     if (!seg) return;
     const text = this.lastText.slice(seg.headerStart, seg.end);
@@ -113,10 +118,10 @@ export class FileAnalyzer {
       this.lastText = text;
       return result;
     }
-    const lines = new LineIndex(text);
-    const segments = findFunctionSegments(text, lines);
+    const work = this.textWorkAfterEdit(text) ?? fullTextWork(text);
+    this.lastTextWork = work;
+    const { lines, segments, textFacts } = work;
     result.stats.functions = segments.length;
-    const textFacts = scanTextFacts(text);
     const facts: FileFacts = { ...emptyFacts(path), ...textFacts, checkHelpers: new Set(textFacts.checkHelpers) };
 
     // Phase 1: parse the functions that mention the DMA API; summarise them.
@@ -140,7 +145,7 @@ export class FileAnalyzer {
       parsedBySeg[i] = p;
       result.stats.parsedFunctions++;
     };
-    for (let i = 0; i < segments.length; i++) if (DMA_TEXT_PATTERN.test(segTexts[i])) parse(i);
+    for (let i = 0; i < segments.length; i++) if (work.mentionsDma[i]) parse(i);
     for (const e of this.editedTrees.values()) e.tree.delete();
     this.editedTrees.clear();
 
@@ -236,8 +241,47 @@ export class FileAnalyzer {
     this.lastSegments = segments;
     this.lastText = text;
 
-    result.findings = finalize(result.findings, lines, options);
+    result.findings = finalize(result.findings, lines, options, work.suppressions);
     return result;
+  }
+
+  /**
+   * The line index, function split, text facts and suppressions after one
+   * edit inside a function body that cannot change any of them but by a
+   * shift of offsets: no newline, brace, quote, comment or preprocessor
+   * character in or next to it, and the same text facts in the function
+   * before and after. Undefined when the work must be done again.
+   */
+  private textWorkAfterEdit(text: string): TextWork | undefined {
+    const edits = this.pendingEdits;
+    this.pendingEdits = [];
+    const last = this.lastTextWork;
+    const old = this.lastText;
+    if (!last || edits.length !== 1 || last.text !== old) return undefined;
+    const { start, oldEnd, text: inserted } = edits[0];
+    const delta = inserted.length - (oldEnd - start);
+    if (start < 0 || oldEnd < start || oldEnd > old.length || text.length !== old.length + delta) return undefined;
+    const removed = old.slice(start, oldEnd);
+    if (UNSAFE_IN_EDIT.test(inserted) || UNSAFE_IN_EDIT.test(removed)) return undefined;
+    if (UNSAFE_NEXT_TO_EDIT.test(old.charAt(start - 1)) || UNSAFE_NEXT_TO_EDIT.test(old.charAt(oldEnd))) return undefined;
+    if (text.slice(start, start + inserted.length) !== inserted || text.slice(0, start) !== old.slice(0, start) || text.slice(start + inserted.length) !== old.slice(oldEnd)) return undefined;
+    const index = last.segments.findIndex((sg) => sg.bodyStart < start && oldEnd < sg.end - 1);
+    if (index < 0) return undefined;
+    const seg = last.segments[index];
+    // The line the edit is on: no preprocessor directive, no suppression comment.
+    const lineStart = old.lastIndexOf('\n', start - 1) + 1;
+    const lineEnd = old.indexOf('\n', oldEnd);
+    const line = old.slice(lineStart, lineEnd === -1 ? old.length : lineEnd);
+    if (line.includes('#') || line.includes('dma-check')) return undefined;
+    const oldSeg = old.slice(seg.start, seg.end);
+    const newSeg = text.slice(seg.start, seg.end + delta);
+    if (!sameTextFacts(scanTextFacts(oldSeg), scanTextFacts(newSeg))) return undefined;
+    const shift = (sg: FunctionSegment): FunctionSegment => ({ ...sg, start: sg.start + delta, end: sg.end + delta, headerStart: sg.headerStart + delta, bodyStart: sg.bodyStart + delta });
+    const segments = last.segments.map((sg, i) => (i < index ? sg : i === index ? { ...sg, end: sg.end + delta } : shift(sg)));
+    const mentionsDma = last.mentionsDma.slice();
+    mentionsDma[index] = DMA_TEXT_PATTERN.test(text.slice(seg.headerStart, seg.end + delta));
+    const editLine = last.lines.positionAt(start).line;
+    return { text, lines: last.lines.shifted(text, editLine, delta), segments, textFacts: last.textFacts, mentionsDma, suppressions: last.suppressions };
   }
 
   private analyzeFunction(p: ParsedFunction, seg: FunctionSegment, facts: FileFacts, path: string, withFixes: boolean): { findings: Finding[]; failure?: string } {
@@ -265,7 +309,45 @@ export class FileAnalyzer {
     for (const e of this.editedTrees.values()) e.tree.delete();
     this.editedTrees.clear();
     this.results.clear();
+    this.lastTextWork = undefined;
+    this.pendingEdits = [];
   }
+}
+
+/** The text-level results one analysis computes before parsing anything. */
+interface TextWork {
+  text: string;
+  lines: LineIndex;
+  segments: FunctionSegment[];
+  textFacts: TextFacts;
+  /** Per segment: does its text mention the DMA API? */
+  mentionsDma: boolean[];
+  /** Suppression comments (their `used` flags are reset on every use). */
+  suppressions: Suppression[];
+}
+
+/** Characters an edit must not contain for the text work to be reused. */
+const UNSAFE_IN_EDIT = /[\n\r{}"'\/*#\\]/;
+/** Characters an edit must not touch: it could open or close a comment, a string or an escape. */
+const UNSAFE_NEXT_TO_EDIT = /[\/*\\"'{}]/;
+
+function fullTextWork(text: string): TextWork {
+  const lines = new LineIndex(text);
+  const segments = findFunctionSegments(text, lines);
+  return {
+    text,
+    lines,
+    segments,
+    textFacts: scanTextFacts(text),
+    mentionsDma: segments.map((s) => DMA_TEXT_PATTERN.test(text.slice(s.headerStart, s.end))),
+    suppressions: findSuppressions(lines),
+  };
+}
+
+function sameTextFacts(a: TextFacts, b: TextFacts): boolean {
+  const sameSet = (x: Set<string>, y: Set<string>) => x.size === y.size && [...x].every((v) => y.has(v));
+  if (a.defines.size !== b.defines.size || [...a.defines].some(([k, v]) => b.defines.get(k) !== v)) return false;
+  return sameSet(a.globals, b.globals) && sameSet(a.checkHelpers, b.checkHelpers) && sameSet(a.irqHandlers, b.irqHandlers) && sameSet(a.probeFunctions, b.probeFunctions) && sameSet(a.removeFunctions, b.removeFunctions);
 }
 
 function findFunctionNode(root: Node): Node | undefined {
@@ -379,11 +461,11 @@ function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], _lines: Lin
   return out;
 }
 
-function finalize(findings: Finding[], lines: LineIndex, options: AnalyzeOptions): Finding[] {
+function finalize(findings: Finding[], lines: LineIndex, options: AnalyzeOptions, suppressions = findSuppressions(lines)): Finding[] {
   const sev = options.severities ?? {};
   const out: Finding[] = [];
   const seen = new Set<string>();
-  const suppressions = findSuppressions(lines);
+  for (const s of suppressions) s.used = false;
   for (const f of applySuppressions(findings, lines, suppressions)) {
     const setting = sev[f.rule];
     if (setting === 'off') continue;

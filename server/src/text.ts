@@ -8,14 +8,28 @@ import type { Position } from './types';
 export class LineIndex {
   readonly starts: number[];
 
-  constructor(readonly text: string) {
-    const starts = [0];
+  constructor(
+    readonly text: string,
+    starts?: number[],
+  ) {
+    if (starts) {
+      this.starts = starts;
+      return;
+    }
+    starts = [0];
     let i = text.indexOf('\n');
     while (i !== -1) {
       starts.push(i + 1);
       i = text.indexOf('\n', i + 1);
     }
     this.starts = starts;
+  }
+
+  /** The index of `text`, which differs from this one's by `delta` characters within line `line` (no newline added or removed). */
+  shifted(text: string, line: number, delta: number): LineIndex {
+    const starts = this.starts.slice();
+    for (let i = line + 1; i < starts.length; i++) starts[i] += delta;
+    return new LineIndex(text, starts);
   }
 
   get lineCount(): number {
