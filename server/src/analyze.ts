@@ -262,17 +262,26 @@ export class FileAnalyzer {
     const delta = inserted.length - (oldEnd - start);
     if (start < 0 || oldEnd < start || oldEnd > old.length || text.length !== old.length + delta) return undefined;
     const removed = old.slice(start, oldEnd);
-    if (UNSAFE_IN_EDIT.test(inserted) || UNSAFE_IN_EDIT.test(removed)) return undefined;
-    if (UNSAFE_NEXT_TO_EDIT.test(old.charAt(start - 1)) || UNSAFE_NEXT_TO_EDIT.test(old.charAt(oldEnd))) return undefined;
+    const before = old.charAt(start - 1);
+    const after = old.charAt(oldEnd);
+    if (BLANKS.test(inserted) && BLANKS.test(removed)) {
+      // Spaces change no structure unless they split or join a comment
+      // delimiter or an escape, or move a closing brace into or out of column 0.
+      if (before === '\\' || ['/*', '*/', '//'].includes(before + after) || ((start === 0 || before === '\n') && after === '}')) return undefined;
+    } else {
+      if (UNSAFE_IN_EDIT.test(inserted) || UNSAFE_IN_EDIT.test(removed)) return undefined;
+      if (UNSAFE_NEXT_TO_EDIT.test(before) || UNSAFE_NEXT_TO_EDIT.test(after)) return undefined;
+    }
     if (text.slice(start, start + inserted.length) !== inserted || text.slice(0, start) !== old.slice(0, start) || text.slice(start + inserted.length) !== old.slice(oldEnd)) return undefined;
     const index = last.segments.findIndex((sg) => sg.bodyStart < start && oldEnd < sg.end - 1);
     if (index < 0) return undefined;
     const seg = last.segments[index];
-    // The line the edit is on: no preprocessor directive, no suppression comment.
+    // The line the edit is on: no suppression comment; no preprocessor
+    // directive unless only spaces change (they keep a `#` first on its line).
     const lineStart = old.lastIndexOf('\n', start - 1) + 1;
     const lineEnd = old.indexOf('\n', oldEnd);
     const line = old.slice(lineStart, lineEnd === -1 ? old.length : lineEnd);
-    if (line.includes('#') || line.includes('dma-check')) return undefined;
+    if (line.includes('dma-check') || (line.includes('#') && !(BLANKS.test(inserted) && BLANKS.test(removed)))) return undefined;
     const oldSeg = old.slice(seg.start, seg.end);
     const newSeg = text.slice(seg.start, seg.end + delta);
     if (!sameTextFacts(scanTextFacts(oldSeg), scanTextFacts(newSeg))) return undefined;
@@ -326,6 +335,7 @@ interface TextWork {
   suppressions: Suppression[];
 }
 
+const BLANKS = /^[ \t]*$/;
 /** Characters an edit must not contain for the text work to be reused. */
 const UNSAFE_IN_EDIT = /[\n\r{}"'\/*#\\]/;
 /** Characters an edit must not touch: it could open or close a comment, a string or an escape. */
