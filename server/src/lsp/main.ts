@@ -19,6 +19,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { PassThrough } from 'stream';
+import { setFlagsFromString } from 'v8';
 import { CParser, FileAnalyzer, fixText } from '../index';
 import { diffEdit } from '../fixes/apply';
 import type { AnalyzeOptions, Finding, SeveritySetting } from '../types';
@@ -28,13 +29,26 @@ import { docUrl } from '../docs';
 import { hoverAt } from './hover';
 import { completionAt } from './completion';
 
-const DEBOUNCE_MS = 10;
+/**
+ * No fixed delay by default: an analysis is queued behind the messages
+ * already received, so a burst of changes read in one go is analysed once,
+ * at its last version, and a lone keystroke is analysed at once.
+ */
+const DEBOUNCE_MS = 0;
 const BUSY_NOTICE_LINES = 5000;
+
+// Compile the parser's wasm with the baseline compiler only, before it is
+// loaded: the first analysis after a cold start then takes about half the
+// CPU (the optimising tier-up competes with it). The server parses a few
+// functions per edit, so the faster optimised code would not pay off; the
+// CLI, which parses whole trees, keeps the default.
+setFlagsFromString('--liftoff-only');
 
 interface DocState {
   doc: TextDocument;
   analyzer: FileAnalyzer;
-  timer?: NodeJS.Timeout;
+  /** Cancels the analysis scheduled for this document, if any. */
+  cancelPending?: () => void;
   findings: Finding[];
   analyzedVersion: number;
 }
@@ -145,7 +159,7 @@ export function startServer(connection: Connection): void {
   connection.onDidCloseTextDocument((p) => {
     const state = docs.get(p.textDocument.uri);
     if (!state) return;
-    clearTimeout(state.timer);
+    state.cancelPending?.();
     state.analyzer.dispose();
     docs.delete(p.textDocument.uri);
     void connection.sendDiagnostics({ uri: p.textDocument.uri, diagnostics: [] });
@@ -161,8 +175,14 @@ export function startServer(connection: Connection): void {
   }
 
   function schedule(state: DocState, delay: number): void {
-    clearTimeout(state.timer);
-    state.timer = setTimeout(() => publish(state), delay);
+    state.cancelPending?.();
+    if (delay > 0) {
+      const timer = setTimeout(() => publish(state), delay);
+      state.cancelPending = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(() => publish(state));
+      state.cancelPending = () => clearImmediate(immediate);
+    }
   }
 
   function publish(state: DocState): void {
@@ -251,7 +271,7 @@ export function startServer(connection: Connection): void {
 
   connection.onShutdown(() => {
     for (const s of docs.values()) {
-      clearTimeout(s.timer);
+      s.cancelPending?.();
       s.analyzer.dispose();
     }
     docs.clear();
