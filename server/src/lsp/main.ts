@@ -2,8 +2,9 @@
  * The language server: protocol handlers only. Documents are kept with
  * incremental sync; every change is handed to the document's FileAnalyzer
  * before the text is updated, so the touched function's tree is edited and
- * re-parsed incrementally. Diagnostics are pushed after a short debounce;
- * fixes are computed only when code actions are requested.
+ * re-parsed incrementally. Diagnostics are pushed at once after a lone
+ * change and after a short debounce within a burst of changes; fixes are
+ * computed only when code actions are requested.
  */
 import {
   createConnection,
@@ -30,11 +31,12 @@ import { hoverAt } from './hover';
 import { completionAt } from './completion';
 
 /**
- * No fixed delay by default: an analysis is queued behind the messages
- * already received, so a burst of changes read in one go is analysed once,
- * at its last version, and a lone keystroke is analysed at once.
+ * A change that follows the previous one within this many milliseconds is
+ * part of a burst (a paste, a replayed macro, fast typing): its analysis
+ * waits that long, so the burst is analysed once, at its last version. A
+ * change after a quiet spell is analysed at once.
  */
-const DEBOUNCE_MS = 0;
+const DEBOUNCE_MS = 10;
 const BUSY_NOTICE_LINES = 5000;
 
 // Compile the parser's wasm with the baseline compiler only, before it is
@@ -49,6 +51,8 @@ interface DocState {
   analyzer: FileAnalyzer;
   /** Cancels the analysis scheduled for this document, if any. */
   cancelPending?: () => void;
+  /** When the last change arrived (performance.now()). */
+  lastChangeAt?: number;
   findings: Finding[];
   analyzedVersion: number;
 }
@@ -153,7 +157,10 @@ export function startServer(connection: Connection): void {
       doc = TextDocument.update(doc, [change], p.textDocument.version);
     }
     state.doc = doc;
-    schedule(state, debounceMs);
+    const now = performance.now();
+    const inBurst = state.lastChangeAt !== undefined && now - state.lastChangeAt < debounceMs;
+    state.lastChangeAt = now;
+    schedule(state, inBurst ? debounceMs : 0);
   });
 
   connection.onDidCloseTextDocument((p) => {
