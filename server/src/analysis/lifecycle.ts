@@ -100,6 +100,8 @@ export interface Lifecycle {
 export class NodeSet implements Iterable<number> {
   private readonly single = new Set<number>();
   private readonly whole = new Set<number>();
+  /** Chains some member of which was added on its own. */
+  private readonly touched = new Set<number>();
   private readonly order: number[] = [];
   private count = 0;
 
@@ -107,6 +109,8 @@ export class NodeSet implements Iterable<number> {
 
   add(id: number): void {
     if (this.has(id)) return;
+    const c = this.chains ? this.chains.chainOf[id] : -1;
+    if (c >= 0) this.touched.add(c);
     this.single.add(id);
     this.order.push(id);
     this.count++;
@@ -116,7 +120,7 @@ export class NodeSet implements Iterable<number> {
     const chains = this.chains!;
     if (this.whole.has(c)) return;
     const members = chains.members[c];
-    if (members.some((m) => this.single.has(m))) {
+    if (this.touched.has(c)) {
       for (const m of members) this.add(m);
       return;
     }
@@ -330,6 +334,8 @@ interface CondFacts {
   /** repeatedCondition() of it ('' for loop heads). */
   repeated: string;
   trail: [string, string];
+  /** Per successor: can a test of the same condition be reached from it (1), or not (2)? */
+  liveAfter?: Uint8Array;
 }
 
 interface FlowFacts {
@@ -614,6 +620,13 @@ function mergesDeadDecisions(ctx: FunctionContext): boolean {
     flow.large = acquisitions * ctx.cfg.nodes.length > LARGE_FUNCTION;
   }
   return flow.large;
+}
+
+/** Is the decision a condition takes still worth remembering at its successor `i`? */
+function liveAfter(ctx: FunctionContext, node: CfgNode, cf: CondFacts, i: number): boolean {
+  cf.liveAfter ??= new Uint8Array(node.succ.length);
+  if (!cf.liveAfter[i]) cf.liveAfter[i] = decisionLive(ctx, cf.repeated, node.succ[i]) ? 1 : 2;
+  return cf.liveAfter[i] === 1;
 }
 
 /** Can a test of the condition `key` still be reached from node `at`? */
@@ -1435,11 +1448,11 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         const et = cf.errTest;
         const fe = cf.failureEdge;
         const key = cf.repeated;
-        const earlier = key ? decided(f.decisions, key) : undefined;
+        const earlier = key && f.decisions ? decided(f.decisions, key) : undefined;
         for (let i = 0; i < node.succ.length; i++) {
           if (earlier !== undefined && earlier !== i) continue;
           const eState = et ? (i === 0 ? et.t : et.f) : err;
-          const remembers = key && earlier === undefined && !(large && !decisionLive(ctx, key, node.succ[i]));
+          const remembers = key && earlier === undefined && !(large && !liveAfter(ctx, node, cf, i));
           const decisions = remembers ? remember(f.decisions, key, i) : f.decisions;
           pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop && branchLeaves(node.ast, i)), f.viaGoto, fe === i ? branchTrail(ctx, trail, node, i === 0) : trail, decisions);
         }
@@ -1545,8 +1558,19 @@ function branchLeaves(cond: Node, edge: number): boolean {
   return v[edge] ?? true;
 }
 
+const unconditionalCache = new WeakMap<Node, boolean>();
+
 /** A statement reached on every pass through the function body: no branch or loop encloses it. */
 function unconditional(stmt: Node): boolean {
+  let v = unconditionalCache.get(stmt);
+  if (v === undefined) {
+    v = computeUnconditional(stmt);
+    unconditionalCache.set(stmt, v);
+  }
+  return v;
+}
+
+function computeUnconditional(stmt: Node): boolean {
   for (let p = stmt.parent; p; p = p.parent) {
     if (p.type === 'function_definition') return true;
     if (p.type !== 'compound_statement' && p.type !== 'labeled_statement') return false;

@@ -169,6 +169,7 @@ function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
   // Syncs of this mapping.
   for (const call of a.fn.dmaCalls) {
     const api = call.api;
+    if (api.role !== 'sync' && api.role !== 'sync-sg' && api.role !== 'sync-sgtable') continue;
     // Only a sync this mapping reaches: not one of a handle re-assigned in between (another iteration's, another branch's).
     const at = a.fn.cfgNodeOf(call.node);
     if (at === undefined || !lc.liveNodes.has(at)) continue;
