@@ -333,7 +333,8 @@ interface CondFacts {
   failureEdge: number;
   /** repeatedCondition() of it ('' for loop heads). */
   repeated: string;
-  trail: [string, string];
+  /** The path step messages for the true and false edges, made on first use. */
+  trail?: [string, string];
   /** Per successor: can a test of the same condition be reached from it (1), or not (2)? */
   liveAfter?: Uint8Array;
 }
@@ -354,6 +355,8 @@ interface FlowFacts {
   index?: MentionIndex;
   /** Per key, the start of the last CFG node that mentions it. */
   lastMention?: Map<string, number>;
+  /** Walked with the shared mention index and runs (see INDEXED_FUNCTION). */
+  indexed?: boolean;
   /** Walked with dead decisions dropped (see LARGE_FUNCTION). */
   large?: boolean;
   /** Nodes on a cycle of the CFG (1). */
@@ -397,10 +400,13 @@ function flowFacts(ctx: FunctionContext): FlowFacts {
 
 /**
  * Where the function last mentions `key` (the start offset of the last CFG
- * statement or condition that could read, write or release it), or -1. A
+ * statement or condition that could read, write or release it), -1 when
+ * none does, Infinity when the function is too short to be worth it. A
  * forward search for a use of the key can stop past it.
  */
 export function lastMention(ctx: FunctionContext, key: string): number {
+  // Short functions: searching them costs less than indexing them.
+  if (ctx.cfg.nodes.length < 500) return Infinity;
   const flow = flowFacts(ctx);
   if (!flow.lastMention) {
     flow.lastMention = new Map();
@@ -411,6 +417,8 @@ export function lastMention(ctx: FunctionContext, key: string): number {
   }
   return flow.lastMention.get(key) ?? -1;
 }
+
+const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'pool-free', 'pool-destroy']);
 
 const HANDLE_TYPES = new Set(['identifier', 'field_expression', 'subscript_expression', 'pointer_expression', 'call_expression']);
 
@@ -430,10 +438,11 @@ function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
     if (n.type === 'call_expression') {
       const name = callName(n);
       if (ctx.facts.summaries.has(name) || (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name))) helperCall = true;
+      // Arguments of a release also match through another spelling of the object (canonicalKey()).
+      const release = RELEASE_ROLES.has(lookupApi(name)?.role ?? '');
       for (const a of callArgs(n)) {
         mentions.add(keyOf(ctx, a));
-        // Release arguments also match through another spelling of the object (canonicalKey()).
-        mentions.add(canonicalKey(ctx, keyOf(ctx, a)));
+        if (release) mentions.add(canonicalKey(ctx, keyOf(ctx, a)));
         const inner = addressOf(a);
         if (inner) mentions.add(keyOf(ctx, inner));
       }
@@ -485,6 +494,20 @@ function mentionIndex(ctx: FunctionContext): MentionIndex {
   }
   flow.index = index;
   return index;
+}
+
+/** concernedNodes() asked of one node: is `id` among them? */
+function concerns(ctx: FunctionContext, r: Resource, names: HandleNames, id: number): boolean {
+  const ast = ctx.cfg.nodes[id].ast;
+  if (!ast) return false;
+  const acq = r.call.node;
+  if (acq.startIndex >= ast.startIndex && acq.endIndex <= ast.endIndex) return true;
+  const nf = nodeFacts(ctx, id);
+  if (nf.helperCall) return true;
+  if (r.kind === 'map' && nf.holderMention) return true;
+  for (const k of names.keys) if (nf.mentions.has(k)) return true;
+  if (nf.assigned.size) for (const b of names.bases) if (nf.assigned.has(b)) return true;
+  return false;
 }
 
 /**
@@ -618,8 +641,7 @@ const LARGE_FUNCTION = 50_000;
 function mergesDeadDecisions(ctx: FunctionContext): boolean {
   const flow = flowFacts(ctx);
   if (flow.large === undefined) {
-    const acquisitions = ctx.dmaCalls.filter((c) => kindOf(c.api)).length;
-    flow.large = acquisitions * ctx.cfg.nodes.length > LARGE_FUNCTION;
+    flow.large = acquisitionCount(ctx) * ctx.cfg.nodes.length > LARGE_FUNCTION;
   }
   return flow.large;
 }
@@ -711,13 +733,10 @@ function condFacts(ctx: FunctionContext, node: CfgNode): CondFacts {
   let cf = flow.conds[node.id];
   if (!cf) {
     const ast = node.ast!;
-    const text = ast.text.replace(/\s+/g, ' ');
-    const short = text.length > 60 ? `${text.slice(0, 57)}...` : text;
     cf = {
       errTest: errTest(ctx, ast),
       failureEdge: failureEdge(ctx, ast),
       repeated: node.loop ? '' : repeatedCondition(ctx, ast),
-      trail: [`branch taken when \`${short}\` is true`, `branch taken when \`${short}\` is false`],
     };
     flow.conds[node.id] = cf;
   }
@@ -1214,6 +1233,21 @@ interface WalkScratch {
 
 const scratchCache = new WeakMap<FunctionContext, WalkScratch>();
 
+/** Above this many (acquisitions × CFG nodes), the walks share a mention index and straight-line runs. */
+const INDEXED_FUNCTION = 2_000;
+
+function sharesIndex(ctx: FunctionContext): boolean {
+  const flow = flowFacts(ctx);
+  flow.indexed ??= acquisitionCount(ctx) * ctx.cfg.nodes.length > INDEXED_FUNCTION;
+  return flow.indexed;
+}
+
+function acquisitionCount(ctx: FunctionContext): number {
+  return ctx.dmaCalls.filter((c) => kindOf(c.api)).length;
+}
+
+const NO_CHAINS: Chains = { chainOf: new Int32Array(0), members: [], facts: [] };
+
 function walkScratch(ctx: FunctionContext, runs: Chains): WalkScratch {
   let w = scratchCache.get(ctx);
   if (!w) {
@@ -1235,20 +1269,32 @@ const STATE_CODE: Record<HandleState, number> = { unchecked: 0, ok: 1, failed: 2
 const ERR_CODE: Record<ErrState, number> = { neg: 0, zero: 1, unknown: 2 };
 
 export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
-  const runs = chains(ctx);
+  // Many handles over many statements: index who mentions what once, and
+  // pass runs of statements that do not concern a handle in one step. A
+  // small function asks each statement it reaches instead (same answers).
+  const indexed = sharesIndex(ctx);
+  const runs = indexed ? chains(ctx) : NO_CHAINS;
   const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new NodeSet(runs), liveNodes: new NodeSet(runs) };
   const names = handleNames(ctx, r);
   const large = mergesDeadDecisions(ctx);
   // Per-node scratch shared by the walks of one function, valid for this walk's stamp.
   const w = walkScratch(ctx, runs);
   const stamp = ++w.stamp;
-  const yes = stamp;
+  const yes = stamp * 2;
+  const no = yes + 1;
   // Whether each node (each chain) concerns this handle at all; most do not.
-  for (const id of concernedNodes(ctx, r, names)) {
-    w.relevance[id] = yes;
-    if (runs.chainOf[id] >= 0) w.chainRelevance[runs.chainOf[id]] = yes;
+  if (indexed) {
+    for (const id of concernedNodes(ctx, r, names)) {
+      w.relevance[id] = yes;
+      if (runs.chainOf[id] >= 0) w.chainRelevance[runs.chainOf[id]] = yes;
+    }
   }
-  const concernsHere = (id: number): boolean => w.relevance[id] === yes;
+  const concernsHere = indexed
+    ? (id: number): boolean => w.relevance[id] === yes
+    : (id: number): boolean => {
+        if (w.relevance[id] !== yes && w.relevance[id] !== no) w.relevance[id] = concerns(ctx, r, names, id) ? yes : no;
+        return w.relevance[id] === yes;
+      };
   const chainConcernsHere = (c: number): boolean => w.chainRelevance[c] === yes;
   const eff = (id: number): NodeEffects => {
     if (w.effectStamp[id] === stamp) return w.effects[id]!;
@@ -1335,7 +1381,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     if (node.id === r.cfgNode) continue; // around a loop to the acquisition again
     // A run of statements that cannot concern the handle nor the error
     // variable, entered with nothing remembered: pass it in one step.
-    const c = runs.chainOf[node.id];
+    const c = indexed ? runs.chainOf[node.id] : -1;
     if (c >= 0 && !curDecisions && !runs.facts[c].assignsErr && runs.members[c][0] === node.id && !chainConcernsHere(c) && visits + runs.members[c].length - 1 <= MAX_VISITS) {
       const members = runs.members[c];
       visits += members.length - 1;
@@ -1655,7 +1701,13 @@ function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
 }
 
 function branchTrail(ctx: FunctionContext, prev: Trail | undefined, node: CfgNode, taken: boolean): Trail {
-  return { step: { node: node.ast!, message: condFacts(ctx, node).trail[taken ? 0 : 1] }, prev };
+  const cf = condFacts(ctx, node);
+  if (!cf.trail) {
+    const text = node.ast!.text.replace(/\s+/g, ' ');
+    const short = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+    cf.trail = [`branch taken when \`${short}\` is true`, `branch taken when \`${short}\` is false`];
+  }
+  return { step: { node: node.ast!, message: cf.trail[taken ? 0 : 1] }, prev };
 }
 
 function toSteps(t: Trail | undefined): Step[] {
