@@ -1306,12 +1306,20 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   };
   // Memo: each (node, handle state, error sign, failure flag, decisions) is
   // walked once. Gotos that reach an already-walked state share its outcome:
-  // `merges` records them, and their leaks are added once the walk is done.
+  // `merge` records them, and their leaks are added once the walk is done.
   const seen = new Map<string, number>();
   // The same memo for the common case of no remembered decisions, in the scratch arrays.
   const seenStamp = w.seenStamp;
   const seenVia = w.seenVia;
-  const merges: { from: number; into: number; at: number }[] = [];
+  // Merges as three parallel lists (the goto merged, the goto it merged into, the node), one entry each.
+  const mergeFrom: number[] = [];
+  const mergeInto: number[] = [];
+  const mergeNode: number[] = [];
+  const merge = (from: number, into: number, at: number) => {
+    mergeFrom.push(from);
+    mergeInto.push(into);
+    mergeNode.push(at);
+  };
   const leakVia: { via: number; exit: Node; steps: Step[] }[] = [];
   const leakAt = new Set<number>();
   const misuseAt = new Set<number>();
@@ -1371,7 +1379,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       }
     }
     if (firstVia !== undefined) {
-      if (f.viaGoto >= 0 && firstVia >= 0 && firstVia !== f.viaGoto) merges.push({ from: f.viaGoto, into: firstVia, at: f.node });
+      if (f.viaGoto >= 0 && firstVia >= 0 && firstVia !== f.viaGoto) merge(f.viaGoto, firstVia, f.node);
       continue;
     }
     // Released (or handed over) for good: nothing more to learn on this path.
@@ -1388,8 +1396,21 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       if (f.state === 'ok' || f.state === 'unchecked') lc.heldNodes.addChain(c);
       if (f.state === 'ok' || f.state === 'unchecked' || f.state === 'maybe') lc.liveNodes.addChain(c);
       const last = ctx.cfg.nodes[members[members.length - 1]];
-      if (last.kind === 'goto') pushF(last.succ[0], f.state, f.err, f.failed, unconditional(last.ast!) ? f.viaGoto : last.id, { step: { node: last.ast!, message: `jumps to ${last.label}` }, prev: f.trail });
-      else pushF(last.succ[0], f.state, f.err, f.failed, f.viaGoto, f.trail);
+      if (last.kind !== 'goto') {
+        pushF(last.succ[0], f.state, f.err, f.failed, f.viaGoto, f.trail);
+        continue;
+      }
+      // The label the goto reaches would be taken next: when its state was
+      // walked already, record the merge here instead of pushing and popping.
+      const via = unconditional(last.ast!) ? f.viaGoto : last.id;
+      const k = ((last.succ[0] * 5 + STATE_CODE[f.state]) * 3 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
+      if (seenStamp[k] === stamp && visits + 1 <= MAX_VISITS) {
+        visits++;
+        const firstVia = seenVia[k];
+        if (via >= 0 && firstVia >= 0 && firstVia !== via) merge(via, firstVia, last.succ[0]);
+        continue;
+      }
+      pushF(last.succ[0], f.state, f.err, f.failed, via, { step: { node: last.ast!, message: `jumps to ${last.label}` }, prev: f.trail });
       continue;
     }
     const e = eff(node.id);
@@ -1515,16 +1536,17 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // downstream of the merge point.
   for (let i = 0; i < leakVia.length; i++) {
     const leak = leakVia[i];
-    for (const m of merges) {
-      if (m.into !== leak.via || leakAt.has(m.from)) continue;
-      const mergeAt = ctx.cfg.nodes[m.at].ast;
+    for (let j = 0; j < mergeFrom.length; j++) {
+      const from = mergeFrom[j];
+      if (mergeInto[j] !== leak.via || leakAt.has(from)) continue;
+      const mergeAt = ctx.cfg.nodes[mergeNode[j]].ast;
       if (mergeAt && mergeAt.startIndex > leak.exit.startIndex) continue;
-      leakAt.add(m.from);
-      const gotoNode = ctx.cfg.nodes[m.from].ast!;
+      leakAt.add(from);
+      const gotoNode = ctx.cfg.nodes[from].ast!;
       const tail = leak.steps.filter((s) => !mergeAt || s.node.startIndex >= mergeAt.startIndex);
-      const steps = [leak.steps[0], { node: gotoNode, message: `jumps to ${ctx.cfg.nodes[m.from].label}` }, ...tail];
+      const steps = [leak.steps[0], { node: gotoNode, message: `jumps to ${ctx.cfg.nodes[from].label}` }, ...tail];
       lc.leaks.push({ exit: gotoNode, steps });
-      leakVia.push({ via: m.from, exit: leak.exit, steps });
+      leakVia.push({ via: from, exit: leak.exit, steps });
     }
   }
   // A handle never tested is reported as unchecked; its error paths are not leaks on top of that.
