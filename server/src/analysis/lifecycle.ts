@@ -1135,12 +1135,24 @@ function nameRegex(name: string): RegExp {
   return re;
 }
 
+/** forgetAssigned() results per statement (by its assignedNames() list) and decisions string. */
+const forgetCache = new WeakMap<string[], Map<string, string>>();
+
 function forgetAssigned(decisions: string, names: string[]): string {
   if (!names.length) return decisions;
-  return decisions
+  let known = forgetCache.get(names);
+  const hit = known?.get(decisions);
+  if (hit !== undefined) return hit;
+  const kept = decisions
     .split('\u0001')
     .filter((entry) => !names.some((n) => nameRegex(n).test(entry.slice(0, entry.lastIndexOf('=')))))
     .join('\u0001');
+  if (!known) {
+    known = new Map();
+    forgetCache.set(names, known);
+  }
+  if (known.size < 256) known.set(decisions, kept);
+  return kept;
 }
 
 const repeatedCache = new WeakMap<FunctionContext, Set<string>>();
