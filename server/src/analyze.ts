@@ -9,7 +9,7 @@
  */
 import { CParser, type Tree, type Edit } from './parse';
 import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
-import { LineIndex, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
+import { LineIndex, detached, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
 import { emptyFacts, reachableFrom, scanCallees, scanTextFacts, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
 import { summarizeFunction } from './analysis/summary';
 import { buildFunctionContext } from './analysis/function';
@@ -134,12 +134,14 @@ export class FileAnalyzer {
       let p = this.parsed.get(t);
       if (!p) {
         const edited = this.editedTrees.get(seg.start);
-        const source = segmentParseText(text, seg);
+        // The cache, the tree copy and the findings outlive this text: they keep their own copy of the function.
+        const own = detached(t);
+        const source = segmentParseText(own, seg);
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
         const root = copyTree(tree, source);
         const fn = findFunctionNode(root);
-        p = { text: t, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
-        this.parsed.set(t, p);
+        p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
+        this.parsed.set(own, p);
       }
       liveParsed.add(t);
       parsedBySeg[i] = p;
@@ -155,8 +157,10 @@ export class FileAnalyzer {
       const t = segTexts[i];
       let callees = this.calleeCache.get(t);
       if (!callees) {
-        callees = scanCallees(t.slice(segments[i].bodyStart - segments[i].headerStart));
-        this.calleeCache.set(t, callees);
+        // Detached: the names it finds would be slices of the whole document.
+        const own = detached(t);
+        callees = scanCallees(own.slice(segments[i].bodyStart - segments[i].headerStart));
+        this.calleeCache.set(own, callees);
       }
       return callees;
     };

@@ -243,12 +243,12 @@ export function functionNameFromHeader(header: string): string {
 }
 
 /**
- * The text a segment is parsed as. Whatever precedes the header on its first
+ * The text a segment is parsed as, given the segment's own text (from its
+ * header to its closing brace). Whatever precedes the header on its first
  * line (the tail of a previous declaration) is blanked, so columns stay exact.
  */
-export function segmentParseText(text: string, seg: FunctionSegment): string {
-  const body = text.slice(seg.headerStart, seg.end);
-  return seg.headerStart > seg.start ? ' '.repeat(seg.headerStart - seg.start) + body : body;
+export function segmentParseText(segmentText: string, seg: FunctionSegment): string {
+  return seg.headerStart > seg.start ? ' '.repeat(seg.headerStart - seg.start) + segmentText : segmentText;
 }
 
 /** A fast, allocation-free 32-bit FNV-1a hash of a string. */
@@ -259,4 +259,15 @@ export function hashText(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/**
+ * A copy of `s` that shares no storage with the string it was sliced from. A
+ * function's text kept as a cache key would otherwise keep the whole document
+ * it was sliced from alive: one document per edit, in the language server.
+ */
+export function detached(s: string): string {
+  // Slicing a two-part string first copies both parts into one new string;
+  // the slice then points into that copy, not into the document.
+  return ` ${s}`.slice(1);
 }
