@@ -98,41 +98,45 @@ export interface Lifecycle {
  * passes a chain that does not concern a handle in one step.
  */
 export class NodeSet implements Iterable<number> {
-  private readonly single = new Set<number>();
-  private readonly whole = new Set<number>();
-  /** Chains some member of which was added on its own. */
-  private readonly touched = new Set<number>();
-  private readonly order: number[] = [];
+  /** Bit per node: added on its own. Bit per chain: added whole; some member added on its own. */
+  private single?: Uint8Array;
+  private whole?: Uint8Array;
+  private touched?: Uint8Array;
+  /** Entries in insertion order: a node id, or -1 - chain index. */
+  private order = new Int32Array(8);
+  private length = 0;
   private count = 0;
 
-  constructor(private readonly chains?: Chains) {}
+  constructor(
+    private readonly nodeCount: number,
+    private readonly chains?: Chains,
+  ) {}
 
   add(id: number): void {
     if (this.has(id)) return;
-    const c = this.chains ? this.chains.chainOf[id] : -1;
-    if (c >= 0) this.touched.add(c);
-    this.single.add(id);
-    this.order.push(id);
+    const c = this.chainOf(id);
+    if (c >= 0) this.touched = setBit(this.touched, c, this.chains!.members.length);
+    this.single = setBit(this.single, id, this.nodeCount);
+    this.push(id);
     this.count++;
   }
 
   addChain(c: number): void {
-    const chains = this.chains!;
-    if (this.whole.has(c)) return;
-    const members = chains.members[c];
-    if (this.touched.has(c)) {
+    if (hasBit(this.whole, c)) return;
+    const members = this.chains!.members[c];
+    if (hasBit(this.touched, c)) {
       for (const m of members) this.add(m);
       return;
     }
-    this.whole.add(c);
-    this.order.push(-1 - c);
+    this.whole = setBit(this.whole, c, this.chains!.members.length);
+    this.push(-1 - c);
     this.count += members.length;
   }
 
   has(id: number): boolean {
-    if (this.single.has(id)) return true;
-    const c = this.chains ? this.chains.chainOf[id] : -1;
-    return c >= 0 && this.whole.has(c);
+    if (hasBit(this.single, id)) return true;
+    const c = this.chainOf(id);
+    return c >= 0 && hasBit(this.whole, c);
   }
 
   get size(): number {
@@ -140,11 +144,37 @@ export class NodeSet implements Iterable<number> {
   }
 
   *[Symbol.iterator](): Iterator<number> {
-    for (const e of this.order) {
+    for (let i = 0; i < this.length; i++) {
+      const e = this.order[i];
       if (e >= 0) yield e;
       else yield* this.chains!.members[-1 - e];
     }
   }
+
+  private chainOf(id: number): number {
+    const c = this.chains?.chainOf[id];
+    return c === undefined ? -1 : c;
+  }
+
+  private push(entry: number): void {
+    if (this.length === this.order.length) {
+      const grown = new Int32Array(this.order.length * 2);
+      grown.set(this.order);
+      this.order = grown;
+    }
+    this.order[this.length++] = entry;
+  }
+}
+
+function hasBit(bits: Uint8Array | undefined, i: number): boolean {
+  return !!bits && (bits[i >> 3] & (1 << (i & 7))) !== 0;
+}
+
+/** Sets bit `i`, allocating the bits (for `n` entries) on first use. */
+function setBit(bits: Uint8Array | undefined, i: number, n: number): Uint8Array {
+  const b = bits ?? new Uint8Array((n + 7) >> 3);
+  b[i >> 3] |= 1 << (i & 7);
+  return b;
 }
 
 /** Maximal runs of plain statements, each entered only at its first one. */
@@ -1286,7 +1316,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // small function asks each statement it reaches instead (same answers).
   const indexed = sharesIndex(ctx);
   const runs = indexed ? chains(ctx) : NO_CHAINS;
-  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new NodeSet(runs), liveNodes: new NodeSet(runs) };
+  const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new NodeSet(ctx.cfg.nodes.length, runs), liveNodes: new NodeSet(ctx.cfg.nodes.length, runs) };
   const names = handleNames(ctx, r);
   const large = mergesDeadDecisions(ctx);
   // Per-node scratch shared by the walks of one function, valid for this walk's stamp.
