@@ -223,11 +223,12 @@ export function kindOf(api: ApiEntry): ResourceKind | undefined {
 
 /** A handle key as this function spells it: `p->f` through `p = &X` is `X.f`; `->` and `.` meet. */
 export function keyOf(ctx: FunctionContext, node: Node): string {
-  let keys = keyCache.get(ctx);
+  let keys = lastKeys?.ctx === ctx ? lastKeys.keys : keyCache.get(ctx);
   if (!keys) {
     keys = new Map();
     keyCache.set(ctx, keys);
   }
+  lastKeys = { ctx, keys };
   let k = keys.get(node.id);
   if (k === undefined) {
     k = computeKey(ctx, node);
@@ -238,6 +239,7 @@ export function keyOf(ctx: FunctionContext, node: Node): string {
 
 /** keyOf() by node id, per function: the walks ask for the same nodes' keys once per handle. */
 const keyCache = new WeakMap<FunctionContext, Map<number, string>>();
+let lastKeys: { ctx: FunctionContext; keys: Map<number, string> } | undefined;
 
 function computeKey(ctx: FunctionContext, node: Node): string {
   let k = exprKey(node).replace(/->/g, '.');
@@ -395,9 +397,16 @@ interface FlowFacts {
 
 const flowCache = new WeakMap<FunctionContext, FlowFacts>();
 
+/** The last function asked for: the walks ask many times in a row. */
+let lastFlow: { ctx: FunctionContext; facts: FlowFacts } | undefined;
+
 function flowFacts(ctx: FunctionContext): FlowFacts {
+  if (lastFlow?.ctx === ctx) return lastFlow.facts;
   let f = flowCache.get(ctx);
-  if (f) return f;
+  if (f) {
+    lastFlow = { ctx, facts: f };
+    return f;
+  }
   const copies: FlowFacts['copies'] = [];
   const holders = new Set<string>();
   for (const n of walk(ctx.body)) {
@@ -425,6 +434,7 @@ function flowFacts(ctx: FunctionContext): FlowFacts {
   }
   f = { nodes: [], conds: [], copies, holders };
   flowCache.set(ctx, f);
+  lastFlow = { ctx, facts: f };
   return f;
 }
 
