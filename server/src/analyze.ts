@@ -165,10 +165,14 @@ export class FileAnalyzer {
       return callees;
     };
     const segIndex = new Map<string, number>();
+    const summarySeg = new Map<string, number>();
     for (let i = 0; i < segments.length; i++) {
       segIndex.set(segments[i].name, i);
       const p = parsedBySeg[i];
-      if (p) facts.summaries.set(segments[i].name, p.summary);
+      if (p) {
+        facts.summaries.set(segments[i].name, p.summary);
+        summarySeg.set(segments[i].name, i);
+      }
       // Every function's callees (a text scan, cached by its text): a caller that
       // only unwinds (`foo_mem_free()` after a failed `foo_mem_alloc()`) counts.
       facts.callees.set(segments[i].name, calleesOf(i));
@@ -203,7 +207,10 @@ export class FileAnalyzer {
         if (j === undefined || parsedBySeg[j] || lineCount(segTexts[j]) > SMALL_HELPER_LINES || !STORES_A_NAME.test(segTexts[j])) continue;
         parse(j);
         const q = parsedBySeg.at(j);
-        if (q) facts.summaries.set(segments[j].name, q.summary);
+        if (q) {
+          facts.summaries.set(segments[j].name, q.summary);
+          summarySeg.set(segments[j].name, j);
+        }
       }
     }
 
@@ -231,7 +238,7 @@ export class FileAnalyzer {
       if (cached.failure) result.failures.push({ functionName: seg.name, error: cached.failure });
       for (const f of cached.findings) result.findings.push(shift(f, seg.startLine));
     }
-    result.findings.push(...leakAtRemove(facts, segments, lines));
+    result.findings.push(...leakAtRemove(facts, segments, summarySeg));
 
     // Drop cache entries for functions that no longer exist.
     for (const [t, p] of this.parsed) {
@@ -438,7 +445,7 @@ function shift(f: Finding, lines: number): Finding {
 }
 
 /** leak-at-remove: a probe stores an allocation that nothing reachable from remove releases. */
-function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], _lines: LineIndex): Finding[] {
+function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], summarySeg: Map<string, number>): Finding[] {
   if (!facts.probeFunctions.size || !facts.removeFunctions.size) return [];
   // Released from remove, or anywhere else in the file (ndo_stop, a kref release, a devm action):
   // the buffer's lifetime is managed by code this file shows.
@@ -456,7 +463,9 @@ function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], _lines: Lin
   const probeSide = reachableFrom(facts.probeFunctions, facts.callees);
   for (const fn of probeSide) {
     const s = facts.summaries.get(fn);
-    const seg = segments.find((x) => x.name === fn);
+    // The segment the summary was made from (a name defined twice keeps its last definition, as the summaries do).
+    const at = summarySeg.get(fn);
+    const seg = at === undefined ? undefined : segments[at];
     if (!s || !seg) continue;
     for (const al of s.allocates) {
       if (al.managed || released.has(al.field) || viaAccessor(al.field)) continue;
