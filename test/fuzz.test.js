@@ -327,6 +327,17 @@ describe('analysis core under random mutation of driver code', () => {
 		await analyzeAndCheck(text, 'drivers/fixtures/adjusted-coherent-pointer/duplicated-adjustment.c');
 	});
 
+	test('regression: a pci_* call whose device argument is a PCI_DMA_* direction gets one edit for it', async () => {
+		// Found by this suite: swapping the arguments of pci_unmap_page() put the direction first,
+		// and the fix rewrote it twice (as the device and as a direction).
+		const seed = SEEDS.find((s) => s.name === 'deprecated-api/pos-map-page-sync.c');
+		assert.ok(seed, 'seed fixture present');
+		const from = 'pci_unmap_page(np->pci_dev, np->rx_dma[i], PAGE_SIZE, PCI_DMA_FROMDEVICE)';
+		assert.ok(seed.text.includes(from), 'the call to swap is in the seed');
+		const text = seed.text.replace(from, 'pci_unmap_page(PCI_DMA_FROMDEVICE, np->rx_dma[i], PAGE_SIZE, np->pci_dev)');
+		await analyzeAndCheck(text, 'drivers/fixtures/deprecated-api/swapped-device-and-direction.c');
+	});
+
 	test('mutated drivers: analyzeText never throws, ranges and fix edits stay inside the document, edits do not overlap, applyFixes works', async () => {
 		await fc.assert(
 			fc.asyncProperty(mutatedDriver, async (c) => {

@@ -294,12 +294,15 @@ function deprecated(a: FunctionAnalysis, atomicInfo: () => AtomicInfo): void {
         : `${call.name}() was removed in Linux ${dep.removedIn}: ${dep.replacement}() already returns zeroed memory`,
       fix: () => {
         const edits: TextEdit[] = [replaceNode(a.fn, call.node.childForFieldName('function')!, dep.replacement)];
+        const rewritten = new Set<number>();
         if (dep.pciDevice && call.args[0] && !isNullLiteral(call.args[0])) {
           const d = stripParens(call.args[0]);
           const devText = d.type === 'identifier' || d.type === 'field_expression' ? `&${d.text}->dev` : `&(${call.args[0].text})->dev`;
           edits.push(replaceNode(a.fn, call.args[0], devText));
+          rewritten.add(call.args[0].id);
         }
-        for (const arg of call.args) {
+        // The device argument is rewritten whole: no second edit inside it.
+        for (const arg of call.args.filter((x) => !rewritten.has(x.id))) {
           for (const n of walk(arg)) if (n.type === 'identifier' && DEPRECATED_DIRECTIONS[n.text]) edits.push(replaceNode(a.fn, n, DEPRECATED_DIRECTIONS[n.text]));
         }
         if (dep.addGfpAt !== undefined) {
