@@ -999,12 +999,15 @@ export function valueSign(value: Node): ErrState {
   return 'unknown';
 }
 
+const IN_FLIGHT = new Set(['EINPROGRESS', 'EIOCBQUEUED']);
+
 export function isNegativeConstant(v: Node): boolean {
   if (v.type === 'unary_expression' && v.child(0)?.text === '-') {
     const a = v.childForFieldName('argument');
     if (!a) return false;
     const s = stripParens(a);
-    return s.type === 'number_literal' || (s.type === 'identifier' && /^E[A-Z0-9]+$/.test(s.text));
+    // -EINPROGRESS (an async request queued) and -EIOCBQUEUED are how a submission succeeds.
+    return s.type === 'number_literal' || (s.type === 'identifier' && /^E[A-Z0-9]+$/.test(s.text) && !IN_FLIGHT.has(s.text));
   }
   if (v.type === 'number_literal' && v.text.startsWith('-')) return true;
   return false;

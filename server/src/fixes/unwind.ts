@@ -500,8 +500,11 @@ export function releaseOnErrorFix(fn: FunctionContext, lifecycles: Lifecycle[], 
       const place = placeRelease(ladder, lc, target);
       if (!place) return [];
       name = ladder.newLabelName(releaseVerb(r), what(r));
-      edits.push(insertLinesBefore(fn, place.at, [{ text: `${name}:`, level: 0, column0: true }, { text: release, level: 0 }], fn.indentUnit));
-      if (place.above === target) retargetFrom = target.name;
+      // Below the target, reached only by falling through from it: no goto needs a
+      // label there, and an unused one is a -Wunused-label warning.
+      const labelled = place.above === target;
+      edits.push(insertLinesBefore(fn, place.at, [...(labelled ? [{ text: `${name}:`, level: 0, column0: true }] : []), { text: release, level: 0 }], fn.indentUnit));
+      if (labelled) retargetFrom = target.name;
     }
     if (retargetFrom) {
       for (const n of fn.cfg.nodes) {
