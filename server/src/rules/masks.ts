@@ -159,6 +159,9 @@ function coveredByEarlierMask(a: FunctionAnalysis, call: DmaCall, masks: DmaCall
 }
 
 function checkMaskFix(a: FunctionAnalysis, call: DmaCall, usage: 'discarded' | 'unused'): Fix[] {
+  // A void function has no error to hand back: a bare `return;` would leave the
+  // setup half done, so the choice of what to do is left to the author.
+  if (a.fn.returnKind === 'void') return [];
   const assigned = usage === 'unused' ? call.node.parent : undefined;
   const stmt = assigned ? assigned.parent : call.node.parent;
   if (!stmt || stmt.type !== 'expression_statement' || !stmt.parent || stmt.parent.type !== 'compound_statement') return [];
