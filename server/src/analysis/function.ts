@@ -227,6 +227,25 @@ function detectIndentUnit(body: Node): string {
 }
 
 /** The variable the function returns on its error paths (`ret`, `err`, `rc`, …). */
+/**
+ * A returned variable that is not named like an error variable counts as one
+ * only if it is given a negative constant or a call's result somewhere, and is
+ * never counted up or down (`refilled++` makes it a count, not a status).
+ */
+function holdsErrors(body: Node, name: string): boolean {
+  let errorLike = false;
+  for (const n of walk(body)) {
+    if (n.type === 'update_expression' && n.childForFieldName('argument')?.text === name) return false;
+    if (n.type !== 'assignment_expression' || n.childForFieldName('left')?.text !== name) continue;
+    const op = n.child(1)?.text;
+    if (op && op !== '=') return false;
+    const right = n.childForFieldName('right');
+    const v = right && stripParens(right);
+    if (v && ((v.type === 'unary_expression' && v.child(0)?.text === '-') || v.type === 'call_expression')) errorLike = true;
+  }
+  return errorLike;
+}
+
 function detectErrorVar(body: Node, vars: Map<string, VarInfo>): string | undefined {
   const counts = new Map<string, number>();
   for (const r of body.descendantsOfType('return_statement')) {
@@ -237,6 +256,7 @@ function detectErrorVar(body: Node, vars: Map<string, VarInfo>): string | undefi
     const info = vars.get(v.text);
     if (!info || info.isPointer || info.isParam) continue;
     if (!INT_TYPES.test(info.type)) continue;
+    if (!ERROR_VAR_NAMES.includes(v.text) && !holdsErrors(body, v.text)) continue;
     counts.set(v.text, (counts.get(v.text) ?? 0) + 1);
   }
   if (counts.size === 0) {
