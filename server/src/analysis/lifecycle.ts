@@ -1762,8 +1762,10 @@ function inErrorBlock(n: Node): boolean {
 }
 
 function releasedElsewhere(ctx: FunctionContext, r: Resource): boolean {
-  const last = r.key.replace(/\[\d*\]$/, '').split('.').pop() ?? '';
-  for (const [name, s] of ctx.facts.summaries) if (name !== ctx.name && s.releases.includes(last)) return true;
+  const lastOf = (k: string) => k.replace(/^&/, '').replace(/\[\d*\]$/, '').split('.').pop() ?? '';
+  // A scatterlist mapping is released by its list (`req->src`), not by its count (`rctx->src_dma_count`).
+  const names = new Set([lastOf(r.key), ...((r.kind === 'sg' || r.kind === 'sgtable') && r.bufferKey && isFieldKey(r.bufferKey) ? [lastOf(r.bufferKey)] : [])]);
+  for (const [name, s] of ctx.facts.summaries) if (name !== ctx.name && s.releases.some((x) => names.has(x))) return true;
   return false;
 }
 
