@@ -499,6 +499,8 @@ function usesAfterUnmap(a: FunctionAnalysis): void {
     const key = keyOf(a.fn, handle);
     // Past the last statement that mentions the key, nothing can use it.
     const last = lastMention(a.fn, key);
+    // Names set to NULL right after the unmap, on every path (`skb = NULL;`): a later `if (skb == NULL)` takes its true edge.
+    const nulled = nulledAfter(unmap.node);
     const seen = new Set<number>([start]);
     const queue = [...a.fn.cfg.nodes[start].succ];
     while (queue.length) {
@@ -522,12 +524,64 @@ function usesAfterUnmap(a: FunctionAnalysis): void {
       }
       // Forward edges only: around a loop the name denotes the next element.
       const here = node.ast?.startIndex ?? -1;
-      for (const s of node.succ) {
+      const known = node.kind === 'cond' && node.ast && nulled.size ? nullTestEdge(a, node.ast, nulled) : -1;
+      for (const [i, s] of node.succ.entries()) {
+        if (known >= 0 && i !== known) continue;
         const next = a.fn.cfg.nodes[s];
         if (!next.ast || (next.ast.startIndex > here && next.ast.startIndex <= last)) queue.push(s);
       }
     }
   }
+}
+
+/** `name -> where it was set to NULL` for the statements that follow the unmap in its own block, up to the first jump. */
+function nulledAfter(unmap: Node): Map<string, number> {
+  const out = new Map<string, number>();
+  let stmt: Node | null = unmap;
+  while (stmt && stmt.parent && stmt.parent.type !== 'compound_statement') stmt = stmt.parent;
+  for (let n = stmt?.nextNamedSibling ?? null; n; n = n.nextNamedSibling) {
+    if (/\b(?:return|goto|break|continue)\b/.test(n.text)) break;
+    for (const asg of [n, ...n.descendantsOfType('assignment_expression')]) {
+      if (asg.type !== 'assignment_expression') continue;
+      let right: Node | null = asg;
+      while (right && right.type === 'assignment_expression') right = right.childForFieldName('right');
+      if (!right || (right.text !== 'NULL' && right.text !== '0')) continue;
+      for (let l: Node | null = asg; l && l.type === 'assignment_expression'; l = l.childForFieldName('right')) {
+        const left = l.childForFieldName('left');
+        if (left?.type === 'identifier') out.set(left.text, n.endIndex);
+      }
+    }
+  }
+  return out;
+}
+
+/** The edge a NULL test of a name known to be NULL takes: 0 (true), 1 (false), or -1 when it is no such test or the name changed since. */
+function nullTestEdge(a: FunctionAnalysis, cond: Node, nulled: Map<string, number>): number {
+  let e = stripParens(cond);
+  let flip = false;
+  while (e.type === 'unary_expression' && e.child(0)?.text === '!') {
+    flip = !flip;
+    e = stripParens(e.childForFieldName('argument')!);
+  }
+  let name: string | undefined;
+  let isNull = false; // the true edge means "is NULL"
+  if (e.type === 'identifier') {
+    name = e.text;
+    isNull = false;
+  } else if (e.type === 'binary_expression' && ['==', '!='].includes(e.child(1)?.text ?? '')) {
+    const l = stripParens(e.childForFieldName('left')!);
+    const r = stripParens(e.childForFieldName('right')!);
+    const other = l.type === 'identifier' && (r.text === 'NULL' || r.text === '0') ? l : r.type === 'identifier' && (l.text === 'NULL' || l.text === '0') ? r : undefined;
+    if (!other) return -1;
+    name = other.text;
+    isNull = e.child(1)?.text === '==';
+  } else return -1;
+  const at = name !== undefined ? nulled.get(name) : undefined;
+  if (at === undefined) return -1;
+  // Assigned again between the NULL and the test: nothing known.
+  if (a.fn.body.descendantsOfType('assignment_expression').some((x) => x.childForFieldName('left')?.text === name && x.startIndex >= at && x.endIndex <= cond.startIndex)) return -1;
+  const trueMeansNull = isNull !== flip;
+  return trueMeansNull ? 0 : 1;
 }
 
 function assignsKey(a: FunctionAnalysis, ast: Node, key: string): boolean {
