@@ -340,18 +340,27 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
  * this analysis does not follow (`hmac` in sun8i-ss, `zero_addr` in mlx5), so
  * "a second time" and "mapped again" are not reported there.
  */
+const backJumpsCache = new WeakMap<Node, { label: number; goto: number }[]>();
+
 function insideRetryLoop(a: FunctionAnalysis, acquisition: Node): boolean {
-  const labels = new Map<string, number>();
-  for (const l of a.fn.body.descendantsOfType('labeled_statement')) {
-    const name = l.childForFieldName('label')?.text;
-    if (name) labels.set(name, l.startIndex);
+  let jumps = backJumpsCache.get(a.fn.body);
+  if (!jumps) {
+    // Every goto back to an earlier label: [label start, goto start].
+    const labels = new Map<string, number>();
+    for (const l of a.fn.body.descendantsOfType('labeled_statement')) {
+      const name = l.childForFieldName('label')?.text;
+      if (name) labels.set(name, l.startIndex);
+    }
+    jumps = [];
+    if (labels.size) {
+      for (const g of a.fn.body.descendantsOfType('goto_statement')) {
+        const at = labels.get(g.childForFieldName('label')?.text ?? '');
+        if (at !== undefined && at < g.startIndex) jumps.push({ label: at, goto: g.startIndex });
+      }
+    }
+    backJumpsCache.set(a.fn.body, jumps);
   }
-  if (!labels.size) return false;
-  for (const g of a.fn.body.descendantsOfType('goto_statement')) {
-    const at = labels.get(g.childForFieldName('label')?.text ?? '');
-    if (at !== undefined && at < acquisition.startIndex && g.startIndex > acquisition.endIndex) return true;
-  }
-  return false;
+  return jumps.some((j) => j.label < acquisition.startIndex && j.goto > acquisition.endIndex);
 }
 
 /**
