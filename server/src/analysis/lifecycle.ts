@@ -1153,7 +1153,7 @@ function remember(decisions: string, key: string, edge: number): string {
 const assignedCache = new WeakMap<Node, string[]>();
 
 /** Names a statement assigns (`ret = …`, `i++`, `p->x = …` assigns `p->x`). */
-function assignedNames(ast: Node): string[] {
+export function assignedNames(ast: Node): string[] {
   let names = assignedCache.get(ast);
   if (!names) {
     names = [];
@@ -2143,6 +2143,7 @@ function isDescriptorValue(ctx: FunctionContext, r: Resource, value: Node): bool
 
 const TO_DEVICE_VALUE = /^(?:cpu_to_le(?:16|32|64)|cpu_to_be(?:32|64)|lower_32_bits|upper_32_bits|U64_HI|U64_LO)$/;
 
+/** A same-file helper that records the handle in a structure (`foo_init_frag(pkt, ..., dma_addr, len)`). */
 function storedByHelper(ctx: FunctionContext, r: Resource, ast: Node): boolean {
   for (const n of walk(ast)) {
     if (n.type !== 'call_expression') continue;
@@ -2155,17 +2156,12 @@ function storedByHelper(ctx: FunctionContext, r: Resource, ast: Node): boolean {
 }
 
 function handsToDevice(ctx: FunctionContext, r: Resource, ast: Node): boolean {
+  if (storedByHelper(ctx, r, ast)) return true;
   for (const n of walk(ast)) {
     if (n.type !== 'call_expression') continue;
     const name = callName(n);
     // `set_page_private(page, dma)`: the page carries the address from here on.
     if (name === 'set_page_private' && callArgs(n)[1] && isKey(ctx, r, stripParens(callArgs(n)[1]))) return true;
-    // A same-file helper that records the handle in a structure (`foo_init_frag(pkt, ..., dma_addr, len)`).
-    const stored = ctx.facts.summaries.get(name)?.storedParams;
-    if (stored?.length) {
-      const args = callArgs(n);
-      if (stored.some((i) => args[i] && isKey(ctx, r, stripParens(args[i])))) return true;
-    }
     const write = /^(?:writel|writeq|writel_relaxed|writeq_relaxed|iowrite32|iowrite64|lo_hi_writeq|hi_lo_writeq)$/.test(name);
     if (!write && !TO_DEVICE_VALUE.test(name)) continue;
     if (!write) {

@@ -112,3 +112,16 @@ export function isZeroLiteral(node: Node): boolean {
   const n = stripParens(node);
   return n.type === 'number_literal' && /^0+[uUlL]*$/.test(n.text);
 }
+
+/**
+ * The comments written just above a statement or above any statement that
+ * encloses it, up to the function: at most three per level, nearest first.
+ */
+export function commentsAbove(stmt: Node): Node[] {
+  const out: Node[] = [];
+  for (let s: Node | null = stmt; s && s.type !== 'function_definition'; s = s.parent) {
+    let prev = s.previousNamedSibling;
+    for (let seen = 0; prev && prev.type === 'comment' && seen < 3; seen++, prev = prev.previousNamedSibling) out.push(prev);
+  }
+  return out;
+}

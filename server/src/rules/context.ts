@@ -8,6 +8,7 @@ import type { Finding, Fix, Range, RelatedLocation, Severity } from '../types';
 import type { FunctionContext } from '../analysis/function';
 import { findResources, traceLifecycle, type Lifecycle, type Step } from '../analysis/lifecycle';
 import { ruleInfo } from './registry';
+import { commentsAbove } from '../analysis/syntax';
 
 export interface Report {
   rule: string;
@@ -90,13 +91,9 @@ export function code(node: Node | string, max = 60): string {
  * says the buffer is left behind on purpose: "we leak the DMA buffer here ...
  * no choice since the controller could still complete the command".
  */
+const LEFT_ON_PURPOSE = /\b(?:no choice|on purpose|deliberate(?:ly)?|intentional(?:ly)?|still (?:complete|write|use|own|access)|must not (?:be )?free|can(?:no|')t (?:be )?free)/i;
+
 export function leftOnPurpose(exit: Node): boolean {
-  for (let s: Node | null = exit; s && s.type !== 'function_definition'; s = s.parent) {
-    let prev = s.previousNamedSibling;
-    for (let seen = 0; prev && prev.type === 'comment' && seen < 3; seen++, prev = prev.previousNamedSibling) {
-      if (/\bleak/i.test(prev.text) && /\b(?:no choice|on purpose|deliberate(?:ly)?|intentional(?:ly)?|still (?:complete|write|use|own|access)|must not (?:be )?free|can(?:no|')t (?:be )?free)/i.test(prev.text)) return true;
-    }
-  }
-  return false;
+  return commentsAbove(exit).some((c) => /\bleak/i.test(c.text) && LEFT_ON_PURPOSE.test(c.text));
 }
 

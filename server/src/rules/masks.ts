@@ -5,7 +5,7 @@
  * successful dma_set_mask(), which cannot fail.
  */
 import type { Node } from '../parse';
-import { walk } from '../analysis/syntax';
+import { commentsAbove, walk } from '../analysis/syntax';
 import { errorPrintDevice, exitFrom } from '../fixes/unwind';
 import { insertLinesAfter, replaceNode } from '../fixes/edits';
 import { code, type FunctionAnalysis } from './context';
@@ -45,17 +45,7 @@ const DELIBERATE = /\b(?:ignor(?:e|es|ed|ing)|can (?:handle|cope|live|work)|fall
 function ignoredOnPurpose(call: Node): boolean {
   let stmt: Node | null = call;
   while (stmt && stmt.parent && stmt.parent.type !== 'compound_statement') stmt = stmt.parent;
-  for (let s: Node | null = stmt; s && s.type !== 'function_definition'; s = s.parent) {
-    let prev = s.previousNamedSibling;
-    let seen = 0;
-    while (prev && prev.type === 'comment' && seen < 3) {
-      if (DELIBERATE.test(prev.text) && /mask/i.test(prev.text)) return true;
-      prev = prev.previousNamedSibling;
-      seen++;
-    }
-    if (s.type === 'compound_statement' && s.parent?.type === 'function_definition') break;
-  }
-  return false;
+  return !!stmt && commentsAbove(stmt).some((c) => DELIBERATE.test(c.text) && /mask/i.test(c.text));
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { Node } from '../parse';
 import { lookupApi } from '../catalog';
 import type { Lifecycle } from '../analysis/lifecycle';
-import { keyOf, lastMention, testOf } from '../analysis/lifecycle';
+import { assignedNames, keyOf, lastMention, testOf } from '../analysis/lifecycle';
 import type { Fix, TextEdit } from '../types';
 import { addressOf, callArgs, callName, isZeroLiteral, stripParens, walk } from '../analysis/syntax';
 import { fieldKey } from '../analysis/summary';
@@ -363,6 +363,30 @@ function insideRetryLoop(a: FunctionAnalysis, acquisition: Node): boolean {
   return jumps.some((j) => j.label < acquisition.startIndex && j.goto > acquisition.endIndex);
 }
 
+/** The `if` statements around a node, innermost first, and whether the node sits in the `then` branch. */
+function enclosingIfs(n: Node): { stmt: Node; cond: Node; inThen: boolean }[] {
+  const out: { stmt: Node; cond: Node; inThen: boolean }[] = [];
+  for (let p = n.parent; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type !== 'if_statement') continue;
+    const cond = p.childForFieldName('condition');
+    if (!cond) continue;
+    const then = p.childForFieldName('consequence');
+    out.push({ stmt: p, cond, inThen: !!then && n.startIndex >= then.startIndex && n.endIndex <= then.endIndex });
+  }
+  return out;
+}
+
+/** `!!!x` → `x`, negated an odd number of times. */
+function stripNegation(cond: Node): { e: Node; negated: boolean } {
+  let e = stripParens(cond);
+  let negated = false;
+  while (e.type === 'unary_expression' && e.child(0)?.text === '!') {
+    negated = !negated;
+    e = stripParens(e.childForFieldName('argument')!);
+  }
+  return { e, negated };
+}
+
 /**
  * `dma_unmap_page(dest_dma); op = IOAT_OP_XOR_VAL; ... if (op == IOAT_OP_XOR)
  * dma_unmap_page(dest_dma);`: the second unmap is guarded by a name assigned
@@ -371,15 +395,12 @@ function insideRetryLoop(a: FunctionAnalysis, acquisition: Node): boolean {
 function guardChangedSinceRelease(a: FunctionAnalysis, lc: Lifecycle, call: Node): boolean {
   const first = Math.min(...lc.releases.filter((x) => x.state !== 'released' && x.call.node.id !== call.id).map((x) => x.call.node.endIndex));
   if (!Number.isFinite(first) || first > call.startIndex) return false;
-  for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
-    if (p.type !== 'if_statement') continue;
-    const cond = p.childForFieldName('condition');
-    const then = p.childForFieldName('consequence');
-    if (!cond || !then || call.startIndex < then.startIndex || call.endIndex > then.endIndex) continue;
+  for (const { stmt, cond, inThen } of enclosingIfs(call)) {
+    if (!inThen) continue;
     const names = new Set(cond.descendantsOfType(['identifier', 'field_expression']).map((n) => n.text.replace(/\s+/g, '')));
     for (const asg of a.fn.body.descendantsOfType('assignment_expression')) {
       const left = asg.childForFieldName('left')?.text.replace(/\s+/g, '');
-      if (left && names.has(left) && asg.startIndex > first && asg.endIndex < p.startIndex) return true;
+      if (left && names.has(left) && asg.startIndex > first && asg.endIndex < stmt.startIndex) return true;
     }
   }
   return false;
@@ -391,11 +412,8 @@ function guardChangedSinceRelease(a: FunctionAnalysis, lc: Lifecycle, call: Node
  * succeeded (the flag is assigned while the handle is held).
  */
 function guardedBySuccessFlag(a: FunctionAnalysis, lc: Lifecycle, call: Node): boolean {
-  for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
-    if (p.type !== 'if_statement') continue;
-    const cond = p.childForFieldName('condition');
-    const then = p.childForFieldName('consequence');
-    if (!cond || !then || call.startIndex < then.startIndex || call.endIndex > then.endIndex) continue;
+  for (const { cond, inThen } of enclosingIfs(call)) {
+    if (!inThen) continue;
     const names = new Set<string>();
     for (const n of [cond, ...cond.descendantsOfType(['identifier', 'field_expression'])]) {
       const s = stripParens(n);
@@ -449,10 +467,7 @@ function walksElements(call: Node): boolean {
       if (v && names.has(asg.childForFieldName('left')?.text ?? '')) noteIndexes(v);
     }
     if (!indexes.size) continue;
-    for (const n of [...p.descendantsOfType('update_expression'), ...p.descendantsOfType('assignment_expression')]) {
-      const target = n.childForFieldName(n.type === 'update_expression' ? 'argument' : 'left');
-      if (target?.type === 'identifier' && indexes.has(target.text)) return true;
-    }
+    if (assignedNames(p).some((n) => indexes.has(n))) return true;
   }
   return false;
 }
@@ -566,12 +581,7 @@ function nulledAfter(unmap: Node): Map<string, number> {
 
 /** The edge a NULL test of a name known to be NULL takes: 0 (true), 1 (false), or -1 when it is no such test or the name changed since. */
 function nullTestEdge(a: FunctionAnalysis, cond: Node, nulled: Map<string, number>): number {
-  let e = stripParens(cond);
-  let flip = false;
-  while (e.type === 'unary_expression' && e.child(0)?.text === '!') {
-    flip = !flip;
-    e = stripParens(e.childForFieldName('argument')!);
-  }
+  const { e, negated: flip } = stripNegation(cond);
   let name: string | undefined;
   let isNull = false; // the true edge means "is NULL"
   if (e.type === 'identifier') {
@@ -729,18 +739,9 @@ function coherentToStreaming(a: FunctionAnalysis): void {
 function oppositeBranches(a: FunctionAnalysis, x: Node, y: Node): boolean {
   const outcomes = (n: Node) => {
     const out = new Map<string, boolean>();
-    for (let p = n.parent, child: Node = n; p && p.type !== 'function_definition'; child = p, p = p.parent) {
-      if (p.type !== 'if_statement') continue;
-      const cond = p.childForFieldName('condition');
-      if (!cond) continue;
-      const then = p.childForFieldName('consequence');
-      let polarity = !!then && child.startIndex >= then.startIndex && child.endIndex <= then.endIndex;
-      let e = stripParens(cond);
-      while (e.type === 'unary_expression' && e.child(0)?.text === '!') {
-        polarity = !polarity;
-        e = stripParens(e.childForFieldName('argument')!);
-      }
-      if (e.type === 'identifier' || e.type === 'field_expression') out.set(e.text.replace(/\s+/g, ''), polarity);
+    for (const { cond, inThen } of enclosingIfs(n)) {
+      const { e, negated } = stripNegation(cond);
+      if (e.type === 'identifier' || e.type === 'field_expression') out.set(e.text.replace(/\s+/g, ''), inThen !== negated);
     }
     return out;
   };
