@@ -3,6 +3,9 @@
 // runs dma-check from it with no registry (--offline, an empty npm cache).
 // That works only because the package has no runtime dependencies: the
 // bundles in dist/ carry them, so the tarball is all there is to install.
+// What goes into the tarball and the .vsix is allow-listed twice, in
+// .npmignore (gitignore syntax) and .vscodeignore (vsce's minimatch syntax;
+// vsce refuses a package.json "files" beside it): both must let in the same.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -25,6 +28,24 @@ const npmMissing = spawnSync(NPM, ['--version'], { encoding: 'utf8' }).status !=
 function run(cmd, args, { cwd, env, timeoutMs = 60000 }) {
 	return runProgram(cmd, args, { cwd, env, timeoutMs });
 }
+
+describe('allow-lists: the npm tarball and the .vsix hold the same files', { skip: npmMissing && 'npm is not on PATH' }, () => {
+	test('npm pack --dry-run and vsce ls list the same files, and no sources, tests or maps', () => {
+		const packed = spawnSync(NPM, ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+		assert.equal(packed.status, 0, `npm pack --dry-run failed:\n${packed.stderr}`);
+		const npmFiles = JSON.parse(packed.stdout)[0].files.map((f) => f.path).sort();
+		const vsce = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'vsce.cmd' : 'vsce');
+		const listed = spawnSync(vsce, ['ls', '--no-dependencies'], { cwd: ROOT, encoding: 'utf8' });
+		assert.equal(listed.status, 0, `vsce ls failed:\n${listed.stdout}\n${listed.stderr}`);
+		const vsixFiles = listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+		assert.deepEqual(vsixFiles, npmFiles, 'the two allow-lists disagree');
+		for (const f of ['bin/dma-check', 'dist/cli.js', 'dist/server.js', 'dist/client.js', 'dist/tree-sitter-c.wasm', 'docs/rules/unchecked-mapping.md', 'images/icon.png', 'LICENSE']) {
+			assert.ok(npmFiles.includes(f), `${f} is let in`);
+		}
+		const stray = npmFiles.filter((f) => /^(server|client|test|bench|scripts|examples|\.ci)\//.test(f) || f.endsWith('.map') || f.endsWith('.ts') || /^docs\/(?!rules\/)/.test(f));
+		assert.deepEqual(stray, [], 'nothing outside the allow-list');
+	});
+});
 
 describe('npm package: npx runs dma-check from the packed tarball, offline', { skip: npmMissing && 'npm is not on PATH' }, () => {
 	let dir;

@@ -45,7 +45,7 @@ const REQUIRED = [
   'extension/snippets/dma.code-snippets.json',
   'extension/syntaxes/dma.injection.tmLanguage.json',
 ];
-/** Everything it may hold: the allow-list of package.json "files", plus what vsce adds. */
+/** Everything it may hold: the allow-list of .vscodeignore, plus what vsce adds. */
 const ALLOWED = [
   /^extension\.vsixmanifest$/,
   /^\[Content_Types\]\.xml$/,
