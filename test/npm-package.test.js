@@ -16,9 +16,44 @@ const { spawnSync } = require('node:child_process');
 
 const ROOT = path.join(__dirname, '..');
 const { runProgram } = require('./helpers/process');
+const { LspClient } = require('./helpers/lsp-client');
+const { pathToFileURL } = require('node:url');
 const FIXTURES = path.join(__dirname, 'fixtures');
 const BUGGY = path.join(FIXTURES, 'unchecked-mapping', 'pos-one-earlier-ret.c');
 const CLEAN = path.join(FIXTURES, 'unchecked-mapping', 'neg-check-in-loop.c');
+const ZEROING = path.join(FIXTURES, 'redundant-zeroing', 'pos-tx-ring-memset.c');
+
+/** The fenced code block that follows `heading` in the README's "In other editors" section. */
+function readmeBlock(readme, heading) {
+	const section = readme.slice(readme.indexOf('## In other editors'));
+	const at = section.indexOf(heading);
+	assert.ok(at >= 0, `the README has a ${heading} configuration`);
+	const m = /```[a-z]*\n([\s\S]*?)```/.exec(section.slice(at));
+	assert.ok(m, `a code block follows ${heading}`);
+	return m[1];
+}
+
+/** How each editor's configuration in the README starts the server, and what it sends. */
+function editorConfigurations(readme) {
+	const strings = (list, quote) => [...list.matchAll(new RegExp(`${quote}([^${quote}]*)${quote}`, 'g'))].map((m) => m[1]);
+	const lua = readmeBlock(readme, 'Neovim');
+	const cmd = /cmd = \{([^}]*)\}/.exec(lua);
+	assert.ok(cmd, 'the Neovim configuration has a cmd');
+	const rules = {};
+	for (const m of (/init_options = \{ rules = \{([^}]*)\}/.exec(lua)?.[1] ?? '').matchAll(/\['([a-z-]+)'\] = '([a-z]+)'/g)) rules[m[1]] = m[2];
+	const toml = readmeBlock(readme, 'Helix');
+	const helixCommand = /^command = "([^"]+)"/m.exec(toml);
+	const helixArgs = /^args = \[([^\]]*)\]/m.exec(toml);
+	assert.ok(helixCommand && helixArgs, 'the Helix configuration has a command and args');
+	const elisp = readmeBlock(readme, 'Emacs');
+	const eglot = /\. \(("[^)]*)\)/.exec(elisp);
+	assert.ok(eglot, 'the eglot configuration names a program');
+	return [
+		{ editor: 'Neovim', argv: strings(cmd[1], "'"), initializationOptions: { rules }, clientInfo: { name: 'Neovim', version: '0.10.4' } },
+		{ editor: 'Helix', argv: [helixCommand[1], ...strings(helixArgs[1], '"')], initializationOptions: undefined, clientInfo: { name: 'helix', version: '25.01' } },
+		{ editor: 'Emacs', argv: strings(eglot[1], '"'), initializationOptions: {}, clientInfo: { name: 'Eglot', version: '1.17' } },
+	];
+}
 
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
@@ -95,6 +130,38 @@ describe('npm package: npx runs dma-check from the packed tarball, offline', { s
 			findings.map((f) => [path.basename(f.file), f.line, f.column, f.rule, f.severity]),
 			[['pos-one-earlier-ret.c', 28, 20, 'unchecked-mapping', 'warning']],
 		);
+	});
+
+	test('installed with npm install -g, the server starts as the README\'s Neovim, Helix and Emacs configurations start it', async () => {
+		const prefix = path.join(dir, 'global');
+		const installed = await run(NPM, ['install', '--global', '--offline', '--prefix', prefix, tarball], { cwd: dir, env });
+		assert.equal(installed.code, 0, `npm install -g of the tarball failed:\n${installed.stderr}`);
+		// The editors find the program on PATH, as they would after a global install.
+		const serverEnv = { ...process.env, PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}` };
+		const configs = editorConfigurations(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+		assert.deepEqual(configs[0].initializationOptions, { rules: { 'redundant-zeroing': 'off' } }, 'the Neovim example turns one rule off');
+		for (const { editor, argv, initializationOptions, clientInfo } of configs) {
+			assert.equal(argv[0], 'dma-language-server', `${editor} starts the installed program`);
+			const client = new LspClient({ executable: argv[0], args: argv.slice(1), env: serverEnv, cwd: dir }).start();
+			try {
+				const result = await client.initialize({ initializationOptions, rootUri: pathToFileURL(dir).href, processId: process.pid, extra: { clientInfo, workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'linux' }] } });
+				assert.equal(result.serverInfo?.name, 'dma-language-server', `${editor}: the server answers initialize`);
+				const buggy = pathToFileURL(path.join(dir, 'drivers', 'foo', 'tx.c')).href;
+				const zeroing = pathToFileURL(path.join(dir, 'drivers', 'foo', 'ring.c')).href;
+				client.open(buggy, fs.readFileSync(BUGGY, 'utf8'));
+				client.open(zeroing, fs.readFileSync(ZEROING, 'utf8'));
+				const d1 = await client.waitForDiagnostics(buggy);
+				assert.deepEqual(d1.diagnostics.map((d) => [d.range.start.line, d.code]), [[27, 'unchecked-mapping']], `${editor}: the finding in tx.c`);
+				const d2 = await client.waitForDiagnostics(zeroing);
+				const zeroed = d2.diagnostics.filter((d) => d.code === 'redundant-zeroing').length;
+				if (initializationOptions?.rules?.['redundant-zeroing'] === 'off') assert.equal(zeroed, 0, `${editor}: its init_options turn redundant-zeroing off`);
+				else assert.equal(zeroed, 1, `${editor}: redundant-zeroing reported with the default settings`);
+				const status = await client.shutdown();
+				assert.equal(status.code, 0, `${editor}: shutdown then exit ends the server with status 0`);
+			} finally {
+				client.kill();
+			}
+		}
 	});
 
 	test('npx dma-check on correct code: no output, exit 0', async () => {

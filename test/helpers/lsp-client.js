@@ -46,11 +46,17 @@ class LspClient {
 	 * @param {object} [opts]
 	 * @param {string[]} [opts.args] server arguments (default: --stdio)
 	 * @param {string} [opts.command] the script to run with node (default: bin/dma-language-server)
+	 * @param {string} [opts.executable] a program to run as it is instead, looked up on PATH as an editor does
+	 * @param {object} [opts.env] the server's environment (default: this process's)
+	 * @param {string} [opts.cwd] the server's working directory (default: the repository)
 	 * @param {object} [opts.configuration] what workspace/configuration returns, by section
 	 * @param {number} [opts.answerDelayMs] delay before answering the server's requests (a slow client)
 	 */
 	constructor(opts = {}) {
 		this.command = opts.command ?? SERVER_BIN;
+		this.executable = opts.executable;
+		this.env = opts.env;
+		this.cwd = opts.cwd ?? ROOT;
 		this.args = opts.args ?? ['--stdio'];
 		this.configuration = opts.configuration;
 		this.answerDelayMs = opts.answerDelayMs ?? 0;
@@ -70,7 +76,11 @@ class LspClient {
 	}
 
 	start() {
-		this.proc = spawn(process.execPath, [this.command, ...this.args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+		const [program, args] = this.executable ? [this.executable, this.args] : [process.execPath, [this.command, ...this.args]];
+		this.proc = spawn(program, args, { cwd: this.cwd, env: this.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+		this.proc.on('error', (e) => {
+			this.stderr += `spawn ${program}: ${e.message}\n`;
+		});
 		this.pid = this.proc.pid;
 		this.proc.stdout.on('data', (chunk) => this._onData(chunk));
 		this.proc.stderr.on('data', (chunk) => {
@@ -232,12 +242,13 @@ class LspClient {
 	}
 
 	/** initialize + initialized. Resolves with the InitializeResult. */
-	async initialize({ initializationOptions, capabilities, workspaceConfiguration = false, rootUri = null, processId = null } = {}) {
+	async initialize({ initializationOptions, capabilities, workspaceConfiguration = false, rootUri = null, processId = null, extra = {} } = {}) {
 		const result = await this.request('initialize', {
 			processId,
 			rootUri,
 			capabilities: capabilities ?? defaultCapabilities(workspaceConfiguration),
 			initializationOptions,
+			...extra,
 		});
 		this.notify('initialized', {});
 		this.initializeResult = result;
