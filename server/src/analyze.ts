@@ -138,7 +138,7 @@ export class FileAnalyzer {
         const own = detached(t);
         const source = segmentParseText(own, seg);
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
-        const root = copyTree(tree, source);
+        const root = copyTree(tree, source, this.parser.walk(tree));
         const fn = findFunctionNode(root);
         p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
         this.parsed.set(own, p);

@@ -24,8 +24,127 @@ function locate(file: string, packageSpecifier: string): string {
   return require.resolve(packageSpecifier);
 }
 
+/**
+ * The runtime's own entry points for walking a tree, called directly.
+ *
+ * Every TreeCursor method of web-tree-sitter copies the cursor's four words
+ * into the runtime's transfer buffer before the call and back after it, and
+ * reading a node's type, range and field takes one such call each. Copying a
+ * tree (tree.ts) does that for every node, and the copying cost as much as
+ * the parse. Here the cursor stays in the transfer buffer for the whole walk.
+ * These are internals of the pinned web-tree-sitter; `selfCheck` compares a
+ * walk with them to one through the public API when the parser is made, and
+ * the public API is used if anything differs or is missing.
+ */
+interface RuntimeModule {
+  HEAP32: Int32Array;
+  _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
+  _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
+  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_is_missing_wasm(tree: number): number;
+  _ts_tree_cursor_current_field_id_wasm(tree: number): number;
+  _ts_tree_cursor_start_index_wasm(tree: number): number;
+  _ts_tree_cursor_end_index_wasm(tree: number): number;
+}
+
+const RUNTIME_FUNCTIONS = [
+  '_ts_tree_cursor_goto_first_child_wasm',
+  '_ts_tree_cursor_goto_next_sibling_wasm',
+  '_ts_tree_cursor_goto_parent_wasm',
+  '_ts_tree_cursor_current_node_type_id_wasm',
+  '_ts_tree_cursor_current_node_is_missing_wasm',
+  '_ts_tree_cursor_current_field_id_wasm',
+  '_ts_tree_cursor_start_index_wasm',
+  '_ts_tree_cursor_end_index_wasm',
+] as const;
+
+/** What copyTree needs of a cursor: numbers only. `close` must be called once the walk is done. */
+export interface CursorWalk {
+  typeId(): number;
+  /** The type's name when the language's table has none (a MISSING node, an error symbol). */
+  typeName(): string;
+  startIndex(): number;
+  endIndex(): number;
+  isMissing(): boolean;
+  fieldId(): number;
+  firstChild(): boolean;
+  nextSibling(): boolean;
+  parent(): boolean;
+  close(): void;
+}
+
+/** A walk through the public TreeCursor API. */
+function publicWalk(tree: Tree): CursorWalk {
+  const cursor = tree.walk();
+  return {
+    typeId: () => cursor.nodeTypeId,
+    typeName: () => cursor.nodeType,
+    startIndex: () => cursor.startIndex,
+    endIndex: () => cursor.endIndex,
+    isMissing: () => cursor.nodeIsMissing,
+    fieldId: () => cursor.currentFieldId,
+    firstChild: () => cursor.gotoFirstChild(),
+    nextSibling: () => cursor.gotoNextSibling(),
+    parent: () => cursor.gotoParent(),
+    close: () => cursor.delete(),
+  };
+}
+
+/** A walk whose cursor lives in the transfer buffer (see RuntimeModule). */
+function directWalk(m: RuntimeModule, transfer: number, tree: Tree): CursorWalk {
+  const cursor = tree.walk() as unknown as Record<number, number> & { nodeType: string; delete(): void };
+  const t = (tree as unknown as Record<number, number>)[0];
+  const at = transfer >> 2;
+  const load = () => {
+    const heap = m.HEAP32;
+    for (let k = 0; k < 4; k++) heap[at + k] = cursor[k];
+  };
+  // Only the cursor's own calls run during a walk, so the buffer keeps it between them.
+  load();
+  return {
+    typeId: () => m._ts_tree_cursor_current_node_type_id_wasm(t),
+    typeName: () => {
+      // Through the public API, which re-marshals from the cursor object: bring it up to date first.
+      const heap = m.HEAP32;
+      for (let k = 0; k < 4; k++) cursor[k] = heap[at + k];
+      const name = cursor.nodeType;
+      load();
+      return name;
+    },
+    startIndex: () => m._ts_tree_cursor_start_index_wasm(t),
+    endIndex: () => m._ts_tree_cursor_end_index_wasm(t),
+    isMissing: () => m._ts_tree_cursor_current_node_is_missing_wasm(t) === 1,
+    fieldId: () => m._ts_tree_cursor_current_field_id_wasm(t),
+    firstChild: () => m._ts_tree_cursor_goto_first_child_wasm(t) === 1,
+    nextSibling: () => m._ts_tree_cursor_goto_next_sibling_wasm(t) === 1,
+    parent: () => m._ts_tree_cursor_goto_parent_wasm(t) === 1,
+    close: () => {
+      // The walk may have grown the cursor's stack: free what it holds now.
+      const heap = m.HEAP32;
+      for (let k = 0; k < 4; k++) cursor[k] = heap[at + k];
+      cursor.delete();
+    },
+  };
+}
+
+/** The node list of a walk, as comparable strings. */
+function walkSignature(walk: CursorWalk): string[] {
+  const out: string[] = [];
+  for (;;) {
+    out.push(`${walk.typeId()}:${walk.startIndex()}-${walk.endIndex()}:${walk.fieldId()}:${walk.isMissing()}`);
+    if (walk.firstChild()) continue;
+    while (!walk.nextSibling()) {
+      if (!walk.parent()) {
+        walk.close();
+        return out;
+      }
+    }
+  }
+}
+
 export class CParser {
-  private constructor(private readonly parser: Parser) {}
+  private constructor(private readonly parser: Parser, private readonly runtime?: { m: RuntimeModule; transfer: number }) {}
 
   private static pending: Promise<CParser> | undefined;
 
@@ -34,18 +153,55 @@ export class CParser {
     if (!CParser.pending) {
       CParser.pending = (async () => {
         const runtime = locate(RUNTIME_WASM, 'web-tree-sitter/web-tree-sitter.wasm');
-        await Parser.init({ locateFile: () => runtime });
+        // The options object becomes the runtime's module: its exports are
+        // stored on it. The transfer buffer's address is what `_ts_init`
+        // returns when Parser.init calls it; note it on the way.
+        const moduleOptions: Record<string, unknown> = { locateFile: () => runtime };
+        let tsInit: (() => number) | undefined;
+        let transfer = 0;
+        Object.defineProperty(moduleOptions, '_ts_init', {
+          configurable: true,
+          enumerable: true,
+          get: () => (tsInit ? () => (transfer = tsInit!()) : undefined),
+          set: (f: () => number) => {
+            tsInit = f;
+          },
+        });
+        await Parser.init(moduleOptions);
         const grammar = fs.readFileSync(locate(C_WASM, 'tree-sitter-c/tree-sitter-c.wasm'));
         const language = await Language.load(grammar);
         const parser = new Parser();
         parser.setLanguage(language);
-        return new CParser(parser);
+        const m = moduleOptions as unknown as RuntimeModule;
+        const usable = transfer > 0 && m.HEAP32 instanceof Int32Array && RUNTIME_FUNCTIONS.every((f) => typeof m[f] === 'function');
+        const direct = new CParser(parser, usable ? { m, transfer } : undefined);
+        return usable && direct.selfCheck() ? direct : new CParser(parser);
       })();
       CParser.pending.catch(() => {
         CParser.pending = undefined;
       });
     }
     return CParser.pending;
+  }
+
+  /** A walk over `tree` from its root, for copying it (tree.ts). */
+  walk(tree: Tree): CursorWalk {
+    return this.runtime ? directWalk(this.runtime.m, this.runtime.transfer, tree) : publicWalk(tree);
+  }
+
+  /** Whether direct walks see what the public API sees, on a sample with errors, fields and MISSING nodes. */
+  private selfCheck(): boolean {
+    const sample = 'static int f(struct device *d, void *p)\n{\n\tdma_addr_t a = dma_map_single(d, p, 4, DMA_TO_DEVICE);\n\tif (dma_mapping_error(d, a))\n\t\tgoto err;\n\tfoo(a;\n\treturn 0;\nerr:\n\treturn -ENOMEM\n}\n';
+    const tree = this.parse(sample);
+    try {
+      const viaApi = walkSignature(publicWalk(tree));
+      const direct = walkSignature(directWalk(this.runtime!.m, this.runtime!.transfer, tree));
+      return viaApi.length > 20 && viaApi.join('\n') === direct.join('\n');
+    } catch {
+      return false;
+    } finally {
+      tree.delete();
+    }
   }
 
   /** Parses `text`; with `oldTree` (already `edit`ed) the parse is incremental. */

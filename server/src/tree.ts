@@ -7,6 +7,7 @@
  * web-tree-sitter Node interface the analysis uses.
  */
 import type { Tree } from 'web-tree-sitter';
+import type { CursorWalk } from './parse';
 
 export interface Point {
   row: number;
@@ -141,11 +142,11 @@ const namedByLanguage = new WeakMap<object, Map<number, boolean>>();
 
 /**
  * Copies `tree` into SyntaxNodes; `source` is the text that was parsed.
- * Reads only numbers from the cursor (type id, field id, offsets): names
- * come from the language's tables and rows/columns from the text, which
- * keeps the number of calls into wasm per node small.
+ * `walk` (from CParser.walk) yields only numbers (type id, field id,
+ * offsets): names come from the language's tables and rows/columns from the
+ * text, which keeps the number of calls into wasm per node small.
  */
-export function copyTree(tree: Tree, source: string): SyntaxNode {
+export function copyTree(tree: Tree, source: string, walk: CursorWalk): SyntaxNode {
   const language = tree.language;
   const types = (language as unknown as { types: string[] }).types;
   const fields = language.fields;
@@ -155,30 +156,29 @@ export function copyTree(tree: Tree, source: string): SyntaxNode {
     namedByLanguage.set(language, named);
   }
   const doc = new SourceText(source);
-  const cursor = tree.walk();
   let nextId = 1;
   const make = (): SyntaxNode => {
-    const typeId = cursor.nodeTypeId;
+    const typeId = walk.typeId();
     let isNamed = named!.get(typeId);
     if (isNamed === undefined) {
       isNamed = language.nodeTypeIsNamed(typeId);
       named!.set(typeId, isNamed);
     }
-    const start = cursor.startIndex;
-    const end = cursor.endIndex;
-    const missing = start === end && cursor.nodeIsMissing;
-    const type = missing || typeId === 65535 ? cursor.nodeType : types[typeId];
+    const start = walk.startIndex();
+    const end = walk.endIndex();
+    const missing = start === end && walk.isMissing();
+    const type = missing || typeId === 65535 ? walk.typeName() : types[typeId];
     return new SyntaxNode(nextId++, type, isNamed, missing, start, end, doc);
   };
   const fieldName = (): string => {
-    const id = cursor.currentFieldId;
+    const id = walk.fieldId();
     return id ? (fields[id] ?? '') : '';
   };
   const root = make();
   let current = root;
   try {
     for (;;) {
-      if (cursor.gotoFirstChild()) {
+      if (walk.firstChild()) {
         const child = make();
         child.field = fieldName();
         child.parent = current;
@@ -189,7 +189,7 @@ export function copyTree(tree: Tree, source: string): SyntaxNode {
       }
       for (;;) {
         if (current === root) return root;
-        if (cursor.gotoNextSibling()) {
+        if (walk.nextSibling()) {
           const parent = current.parent!;
           const sib = make();
           sib.field = fieldName();
@@ -199,11 +199,11 @@ export function copyTree(tree: Tree, source: string): SyntaxNode {
           current = sib;
           break;
         }
-        cursor.gotoParent();
+        walk.parent();
         current = current.parent!;
       }
     }
   } finally {
-    cursor.delete();
+    walk.close();
   }
 }

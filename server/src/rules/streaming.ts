@@ -524,7 +524,8 @@ function usesAfterUnmap(a: FunctionAnalysis): void {
     // Past the last statement that mentions the key, nothing can use it.
     const last = lastMention(a.fn, key);
     // Names set to NULL right after the unmap, on every path (`skb = NULL;`): a later `if (skb == NULL)` takes its true edge.
-    const nulled = nulledAfter(unmap.node);
+    // Looked up at the first condition the walk meets: an unmap in a long ladder meets none.
+    let nulled: Map<string, number> | undefined;
     const seen = new Set<number>([start]);
     const queue = [...a.fn.cfg.nodes[start].succ];
     while (queue.length) {
@@ -548,7 +549,8 @@ function usesAfterUnmap(a: FunctionAnalysis): void {
       }
       // Forward edges only: around a loop the name denotes the next element.
       const here = node.ast?.startIndex ?? -1;
-      const known = node.kind === 'cond' && node.ast && nulled.size ? nullTestEdge(a, node.ast, nulled) : -1;
+      if (node.kind === 'cond' && !nulled) nulled = nulledAfter(unmap.node);
+      const known = node.kind === 'cond' && node.ast && nulled!.size ? nullTestEdge(a, node.ast, nulled!) : -1;
       for (const [i, s] of node.succ.entries()) {
         if (known >= 0 && i !== known) continue;
         const next = a.fn.cfg.nodes[s];
