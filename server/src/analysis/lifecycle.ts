@@ -1188,7 +1188,11 @@ function forgetAssigned(decisions: string, names: string[]): string {
   if (hit !== undefined) return hit;
   const kept = decisions
     .split('\u0001')
-    .filter((entry) => !names.some((n) => nameRegex(n).test(entry.slice(0, entry.lastIndexOf('=')))))
+    .filter((entry) => {
+      const key = entry.slice(0, entry.lastIndexOf('='));
+      // The substring test first: most decisions do not mention the name at all.
+      return !names.some((n) => key.includes(n) && nameRegex(n).test(key));
+    })
     .join('\u0001');
   if (!known) {
     known = new Map();
