@@ -152,7 +152,7 @@ async function runJobs(jobs: FileJob[], threads: number, onDone: (o: FileOutcome
   if (threads <= 1 || jobs.length < 8) {
     const analyzer = await FileAnalyzer.create();
     for (const job of jobs) {
-      onDone(processFile(analyzer, job, true));
+      onDone(processFile(analyzer, job, !!job.keepSource));
     }
     analyzer.dispose();
     return;
