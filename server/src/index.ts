@@ -3,6 +3,7 @@ export { FileAnalyzer, analyzeText, fixText, looksBinary, MAX_FILE_BYTES } from 
 export { applyEdits, applyFixes, diffEdit } from './fixes/apply';
 export { RULES, ruleInfo, isRuleId } from './rules/registry';
 export { allApis, lookupApi, DMA_TEXT_PATTERN } from './catalog';
-export { CParser, countErrorNodes } from './parse';
+export { CParser, countErrorNodes, publicWalk } from './parse';
+export { copyTree } from './tree';
 export { LineIndex } from './text';
 export type * from './types';

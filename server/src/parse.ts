@@ -75,7 +75,7 @@ export interface CursorWalk {
 }
 
 /** A walk through the public TreeCursor API. */
-function publicWalk(tree: Tree): CursorWalk {
+export function publicWalk(tree: Tree): CursorWalk {
   const cursor = tree.walk();
   return {
     typeId: () => cursor.nodeTypeId,
@@ -182,6 +182,11 @@ export class CParser {
       });
     }
     return CParser.pending;
+  }
+
+  /** Whether walks go straight to the runtime (see RuntimeModule) rather than through the public API. */
+  get walksDirectly(): boolean {
+    return this.runtime !== undefined;
   }
 
   /** A walk over `tree` from its root, for copying it (tree.ts). */

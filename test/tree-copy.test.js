@@ -1,0 +1,98 @@
+'use strict';
+// The plain copy of a parse tree (server/src/tree.ts). The parser walks trees
+// by calling the wasm runtime's cursor functions directly (parse.ts); these
+// tests check that it does, and that the copy it makes is the one the public
+// web-tree-sitter API gives, node for node, on every fixture driver and on
+// broken text.
+
+const { describe, test, before } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const core = require('../dist/core.js');
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+
+function fixtureFiles() {
+	const out = [];
+	for (const rule of fs.readdirSync(FIXTURES)) {
+		const dir = path.join(FIXTURES, rule);
+		if (!fs.statSync(dir).isDirectory()) continue;
+		for (const name of fs.readdirSync(dir)) if (name.endsWith('.c')) out.push(path.join(dir, name));
+	}
+	return out;
+}
+
+/** Every node of a copy, in document order, as comparable text. */
+function flatten(root) {
+	const out = [];
+	const stack = [root];
+	while (stack.length) {
+		const n = stack.pop();
+		out.push(`${n.type}|${n.isNamed}|${n.isMissing}|${n.startIndex}-${n.endIndex}|${n.field}|${n.index}|${n.children.length}`);
+		for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+	}
+	return out;
+}
+
+describe('tree copy', () => {
+	let parser;
+	before(async () => {
+		parser = await core.CParser.get();
+	});
+
+	test('the parser walks trees through the runtime directly (its self-check passed)', () => {
+		assert.equal(parser.walksDirectly, true);
+	});
+
+	test('on every fixture driver, the direct walk copies the same tree as the public API', () => {
+		const files = fixtureFiles();
+		assert.ok(files.length > 100, `${files.length} fixtures`);
+		let nodes = 0;
+		for (const file of files) {
+			const text = fs.readFileSync(file, 'utf8');
+			const tree = parser.parse(text);
+			try {
+				const direct = flatten(core.copyTree(tree, text, parser.walk(tree)));
+				const viaApi = flatten(core.copyTree(tree, text, core.publicWalk(tree)));
+				assert.deepEqual(direct, viaApi, path.relative(FIXTURES, file));
+				nodes += direct.length;
+			} finally {
+				tree.delete();
+			}
+		}
+		assert.ok(nodes > 10000, `${nodes} nodes compared`);
+	});
+
+	test('broken text: ERROR and MISSING nodes, deep nesting, non-ASCII, an empty file', () => {
+		const texts = [
+			'static int f(void)\n{\n\tif (x\n\t\treturn -EINVAL;\n\tfoo(a, ;\n}\n',
+			`int g(void) { return ${'('.repeat(300)}1${')'.repeat(300)}; }\n`,
+			'/* Grüße, 日本語 */ int h(void) { char *s = "ü"; return s[0]; }\n',
+			'',
+			'}}}{{{ #define X( \n',
+		];
+		for (const text of texts) {
+			const tree = parser.parse(text);
+			try {
+				const direct = core.copyTree(tree, text, parser.walk(tree));
+				assert.deepEqual(flatten(direct), flatten(core.copyTree(tree, text, core.publicWalk(tree))), JSON.stringify(text.slice(0, 40)));
+				assert.equal(direct.endIndex, tree.rootNode.endIndex);
+			} finally {
+				tree.delete();
+			}
+		}
+	});
+
+	test('many walks in a row leave the runtime usable (cursors are freed, the parser still parses)', () => {
+		const text = fs.readFileSync(fixtureFiles()[0], 'utf8');
+		for (let i = 0; i < 2000; i++) {
+			const tree = parser.parse(text);
+			core.copyTree(tree, text, parser.walk(tree));
+			tree.delete();
+		}
+		const tree = parser.parse('int main(void) { return 0; }');
+		assert.equal(tree.rootNode.type, 'translation_unit');
+		tree.delete();
+	});
+});
