@@ -20,18 +20,75 @@ function lineEnd(fn: FunctionContext, row: number): Position {
   return { line: row + fn.lineOffset, character: fn.source.lineText(row).length };
 }
 
+/** Columns a line of this indentation and text takes, tabs to the next multiple of 8. */
+function width(text: string, from = 0): number {
+  let col = from;
+  for (const c of text) col = c === '\t' ? (col + 8) & ~7 : col + 1;
+  return col;
+}
+
+/**
+ * A statement the fix writes, as one or more lines of at most 80 columns
+ * where it can be: a call (`dma_unmap_page(dev, addr, size, dir);`, also on
+ * the right of an assignment) longer than that is broken after a comma, and
+ * the arguments continue under the first one, with tabs and then spaces, as
+ * the kernel's coding style asks. Anything else is written as it is.
+ */
+export function wrapStatement(indent: string, text: string): string {
+  const start = width(indent);
+  if (width(text, start) <= 80) return indent + text;
+  const m = /^(?:[\w.>*\[\]-]+\s*=\s*)?[A-Za-z_]\w*\(/.exec(text);
+  if (!m || !text.endsWith(');')) return indent + text;
+  const open = m[0].length;
+  // Top-level commas of the argument list.
+  const pieces: string[] = [];
+  let depth = 0;
+  let from = open;
+  let quote = '';
+  for (let i = open; i < text.length - 2; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      pieces.push(text.slice(from, i + 1).trim());
+      from = i + 1;
+    }
+  }
+  if (depth !== 0 || quote) return indent + text;
+  pieces.push(text.slice(from, text.length - 2).trim());
+  if (pieces.length < 2) return indent + text;
+  const column = width(text.slice(0, open), start);
+  const cont = '\t'.repeat(Math.floor(column / 8)) + ' '.repeat(column % 8);
+  const lines: string[] = [];
+  let line = indent + text.slice(0, open) + pieces[0];
+  for (let i = 1; i < pieces.length; i++) {
+    const next = `${line} ${pieces[i]}`;
+    if (width(next) + (i === pieces.length - 1 ? 2 : 0) <= 80) line = next;
+    else {
+      lines.push(line);
+      line = cont + pieces[i];
+    }
+  }
+  lines.push(`${line});`);
+  return lines.join('\n');
+}
+
 /** Inserts whole lines after the line where `stmt` ends. Lines are given without indentation; `level` adds steps. */
 export function insertLinesAfter(fn: FunctionContext, stmt: Node, lines: { text: string; level: number; column0?: boolean }[], baseIndent?: string): TextEdit {
   const base = baseIndent ?? indentOf(fn, stmt);
   const at = lineEnd(fn, stmt.endPosition.row);
-  const text = lines.map((l) => `\n${l.column0 ? '' : base + fn.indentUnit.repeat(l.level)}${l.text}`).join('');
+  const text = lines.map((l) => `\n${l.column0 ? l.text : wrapStatement(base + fn.indentUnit.repeat(l.level), l.text)}`).join('');
   return { range: { start: at, end: at }, newText: text };
 }
 
 /** Inserts whole lines before the line where `node` starts. */
 export function insertLinesBefore(fn: FunctionContext, node: Node, lines: { text: string; level: number; column0?: boolean }[], baseIndent: string): TextEdit {
   const at: Position = { line: node.startPosition.row + fn.lineOffset, character: 0 };
-  const text = lines.map((l) => `${l.column0 ? '' : baseIndent + fn.indentUnit.repeat(l.level)}${l.text}\n`).join('');
+  const text = lines.map((l) => `${l.column0 ? l.text : wrapStatement(baseIndent + fn.indentUnit.repeat(l.level), l.text)}\n`).join('');
   return { range: { start: at, end: at }, newText: text };
 }
 
