@@ -190,6 +190,8 @@ interface ChainFacts {
   assignsErr: boolean;
 }
 
+/** Calls that drop a reference and run the release function given as their second argument when it was the last. */
+const KREF_PUTS = new Set(['kref_put', 'kref_put_mutex', 'kref_put_lock']);
 const RELEASE_HELPER = /(free|release|cleanup|clean_up|unmap|destroy|teardown|deinit|uninit|fini|put|dealloc|unprepare)/i;
 /** Accessors that only record or read a handle (`dma_unmap_addr_set`, `…_get`). */
 const NOT_A_RELEASE = /(_set|_get|_addr|_len|_state|_count)$|^dma_unmap_(addr|len)/;
@@ -1912,6 +1914,10 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
   if ((r.kind === 'alloc' || r.kind === 'pool-alloc') && CPU_FREES.has(name) && args.some((a) => isKey(ctx, r, a))) {
     return { match: true, mismatch: true, indirect: false };
   }
+  // `kref_put(&req->refcount, dma_req_free)`: the same-file release function
+  // runs when the last reference goes, with the object the kref sits in.
+  const callback = KREF_PUTS.has(name) && args[1] ? stripParens(args[1]) : undefined;
+  if (callback?.type === 'identifier' && ctx.facts.summaries.has(callback.text)) return releaseMatch(ctx, r, callback.text, args.slice(0, 1));
   // Release through a helper: a same-file function known to release this
   // field, or a function named like a release that is given the handle or
   // the object that holds it.
