@@ -332,7 +332,10 @@ export function exitFrom(fn: FunctionContext, lifecycles: Lifecycle[], at: Node,
   }
   const missing = heldHere.filter((lc) => !base.releases.has(lc.resource.id)).sort((a, b) => b.resource.call.node.startIndex - a.resource.call.node.startIndex);
   const stmts = missing.map((lc) => releaseStatement(lc.resource));
-  if (stmts.some((x) => !x) || !labelCanGoAbove(ladder, base, missing)) return { lines: [], extra: [], ok: false };
+  if (stmts.some((x) => !x)) return { lines: [], extra: [], ok: false };
+  // No place in the ladder where a new label would be reached only with these
+  // resources held: release them here, most recent first, then join it.
+  if (!labelCanGoAbove(ladder, base, missing)) return { lines: [...(stmts as string[]), ...assign, `goto ${base.name};`], extra: [], ok: true };
   const newest = missing[0].resource;
   const name = ladder.newLabelName(releaseVerb(newest), what(newest));
   const labelIndent = fn.indentUnit;
@@ -367,6 +370,8 @@ function labelCanGoAbove(ladder: Ladder, base: LadderLabel, missing: Lifecycle[]
   const idx = ladder.labels.indexOf(base);
   const above = idx > 0 ? ladder.labels[idx - 1] : undefined;
   if (!above) return false;
+  // The block above already releases one of them: falling through would release it twice.
+  if (missing.some((lc) => above.own.has(lc.resource.id))) return false;
   const oldest = Math.min(...missing.map((lc) => lc.resource.call.node.startIndex));
   for (const id of above.own) {
     const lc = ladder.lifecycles.find((l) => l.resource.id === id);
