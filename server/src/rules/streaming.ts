@@ -609,6 +609,14 @@ function assignsKey(a: FunctionAnalysis, ast: Node, key: string): boolean {
   // `sbq_desc = get_curr_buf(...)`: the object the key is reached through changes too.
   const base = /^[A-Za-z_]\w*/.exec(key)?.[0];
   for (const n of walk(ast)) {
+    // `alloc_rxbuf_skb(dev, pdev, &lp->rx_skbs[i].skb_dma)`: a function given the handle's address may set it.
+    if (n.type === 'call_expression' && !lookupApi(callName(n))) {
+      for (const arg of callArgs(n)) {
+        const inner = addressOf(arg);
+        if (inner && keyOf(a.fn, inner) === key) return true;
+      }
+      continue;
+    }
     if (n.type !== 'assignment_expression' && n.type !== 'init_declarator') continue;
     const left = n.childForFieldName(n.type === 'assignment_expression' ? 'left' : 'declarator');
     if (!left) continue;
