@@ -367,6 +367,8 @@ interface CondFacts {
   failureEdge: number;
   /** repeatedCondition() of it ('' for loop heads). */
   repeated: string;
+  /** `x == C` / `x != C` against a constant: what a decision about x implies for it. */
+  equality?: Equality;
   /** The path step messages for the true and false edges, made on first use. */
   trail?: [string, string];
   /** Per successor: can a test of the same condition be reached from it (1), or not (2)? */
@@ -779,6 +781,7 @@ function condFacts(ctx: FunctionContext, node: CfgNode): CondFacts {
       errTest: errTest(ctx, ast),
       failureEdge: failureEdge(ctx, ast),
       repeated: node.loop ? '' : repeatedCondition(ctx, ast),
+      equality: node.loop ? undefined : equalityOf(ast),
     };
     flow.conds[node.id] = cf;
   }
@@ -1136,6 +1139,79 @@ const MAX_DECISIONS = 4;
 function decisionKey(cond: Node): string {
   for (const n of walk(cond)) if (n.type === 'assignment_expression' || n.type === 'update_expression') return '';
   return cond.text.replace(/\s+/g, '');
+}
+
+/** A comparison of a variable or field with a constant. */
+interface Equality {
+  subject: string;
+  value: string;
+  negated: boolean;
+}
+
+const CONSTANT = /^(?:[A-Z][A-Z0-9_]*|-?(?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*)$/;
+const SUBJECT = /^[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
+
+/** `type == FOO_A`, `FOO_A != p->type`, `state == 2`: the subject, the constant and the operator; else undefined. */
+function equalityOf(cond: Node): Equality | undefined {
+  const e = stripParens(cond);
+  if (e.type !== 'binary_expression') return undefined;
+  const op = e.child(1)?.text;
+  if (op !== '==' && op !== '!=') return undefined;
+  const left = e.childForFieldName('left')?.text.replace(/\s+/g, '') ?? '';
+  const right = e.childForFieldName('right')?.text.replace(/\s+/g, '') ?? '';
+  return parseEquality(left, op, right);
+}
+
+function parseEquality(left: string, op: string, right: string): Equality | undefined {
+  if (SUBJECT.test(left) && !CONSTANT.test(left) && CONSTANT.test(right)) return { subject: left, value: right, negated: op === '!=' };
+  if (SUBJECT.test(right) && !CONSTANT.test(right) && CONSTANT.test(left)) return { subject: right, value: left, negated: op === '!=' };
+  return undefined;
+}
+
+/** A constant's number through the file's #defines, or undefined. */
+function constantNumber(ctx: FunctionContext, value: string): number | undefined {
+  let v = value;
+  for (let i = 0; i < 4 && /^[A-Z]/.test(v); i++) {
+    const d = ctx.facts.defines.get(v);
+    if (d === undefined) return undefined;
+    v = d.replace(/^\((.*)\)$/, '$1').trim();
+  }
+  const m = /^(-?)(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$/.exec(v);
+  return m ? (m[1] ? -1 : 1) * Number(m[2]) : undefined;
+}
+
+/** Whether two constants are equal: true, false, or undefined when that cannot be told. */
+function sameConstant(ctx: FunctionContext, a: string, b: string): boolean | undefined {
+  if (a === b) return true;
+  const x = constantNumber(ctx, a);
+  const y = constantNumber(ctx, b);
+  if (x !== undefined && y !== undefined) return x === y;
+  // Two names of which neither is a #define of this file: enumerators, distinct values.
+  if (x === undefined && y === undefined && /^[A-Z]/.test(a) && /^[A-Z]/.test(b) && !ctx.facts.defines.has(a) && !ctx.facts.defines.has(b)) return false;
+  return undefined;
+}
+
+/**
+ * The edge a comparison of `x` with a constant must take, given the
+ * decisions on this path about comparisons of the same `x` (`x` is known to
+ * be, or not to be, some constant); undefined when they say nothing.
+ */
+function impliedEdge(ctx: FunctionContext, decisions: string, eq: Equality): number | undefined {
+  for (const entry of decisions.split('\u0001')) {
+    const at = entry.lastIndexOf('=');
+    const key = entry.slice(0, at);
+    const m = /^(.+?)(==|!=)(.+)$/.exec(key);
+    const known = m ? parseEquality(m[1], m[2], m[3]) : undefined;
+    if (!known || known.subject !== eq.subject) continue;
+    // Whether the subject equals the known constant on this path.
+    const is = (Number(entry.slice(at + 1)) === 0) !== known.negated;
+    const same = sameConstant(ctx, known.value, eq.value);
+    let holds: boolean | undefined;
+    if (is && same !== undefined) holds = same;
+    else if (!is && same === true) holds = false;
+    if (holds !== undefined) return holds !== eq.negated ? 0 : 1;
+  }
+  return undefined;
 }
 
 function decided(decisions: string, key: string): number | undefined {
@@ -1578,7 +1654,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         const et = cf.errTest;
         const fe = cf.failureEdge;
         const key = cf.repeated;
-        const earlier = key && f.decisions ? decided(f.decisions, key) : undefined;
+        let earlier = key && f.decisions ? decided(f.decisions, key) : undefined;
+        // `if (ah->type == MTHCA_AH_ON_HCA)` on a path that took `if (ah->type == MTHCA_AH_PCI_POOL)`.
+        if (earlier === undefined && f.decisions && cf.equality) earlier = impliedEdge(ctx, f.decisions, cf.equality);
         for (let i = 0; i < node.succ.length; i++) {
           if (earlier !== undefined && earlier !== i) continue;
           const eState = et ? (i === 0 ? et.t : et.f) : err;
