@@ -52,6 +52,12 @@ export interface ApiEntry {
   managed?: boolean;
   /** The calls that release what this call acquires. */
   releasedBy?: string[];
+  /**
+   * A same-file wrapper that may also return memory from a non-DMA allocator
+   * (a kmalloc() fallback): either release can be right. `release` is that
+   * allocator's release when it is a known one.
+   */
+  mixed?: { release?: string };
   /** What failure looks like. */
   failure?: 'mapping-error' | 'zero' | 'null' | 'errno';
   /** One sentence on the contract, shown on hover. */

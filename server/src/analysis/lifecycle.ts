@@ -1894,7 +1894,11 @@ function acquisitionText(r: Resource): string {
 
 export function releaseName(r: Resource): string {
   const names = r.call.api.releasedBy;
-  if (names?.length) return names.find((n) => !n.startsWith('pci_')) ?? names[0];
+  const name = names?.length ? (names.find((n) => !n.startsWith('pci_')) ?? names[0]) : undefined;
+  // A wrapper with a kmalloc() fallback: which release is right depends on what it returned (callers add the `()`).
+  const mixed = r.call.api.mixed;
+  if (mixed && name) return mixed.release ? `${name}() or ${mixed.release}` : `${name}() or the release of its fallback allocator`;
+  if (name) return name;
   return 'the matching release';
 }
 
@@ -1977,7 +1981,7 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
       case 'alloc':
       case 'pool-alloc':
         if ((api.role === 'free' || api.role === 'pool-free') && (argIs(api.cpu, r.keys) || (!r.key && argIs(api.handle, r.handleKey)))) {
-          const ok = r.call.api.releasedBy?.includes(name) || (r.call.wrapper && (api.role === 'free' ? r.kind === 'alloc' : r.kind === 'pool-alloc'));
+          const ok = r.call.api.releasedBy?.includes(name) || r.call.api.mixed || (r.call.wrapper && (api.role === 'free' ? r.kind === 'alloc' : r.kind === 'pool-alloc'));
           return { match: true, mismatch: !ok, indirect: false };
         }
         return no;
@@ -1990,7 +1994,7 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
     }
   }
   if ((r.kind === 'alloc' || r.kind === 'pool-alloc') && CPU_FREES.has(name) && args.some((a) => isKey(ctx, r, a))) {
-    return { match: true, mismatch: true, indirect: false };
+    return { match: true, mismatch: !r.call.api.mixed, indirect: false };
   }
   // `kref_put(&req->refcount, dma_req_free)`: the same-file release function
   // runs when the last reference goes, with the object the kref sits in.

@@ -18,6 +18,8 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
   const params = parameterNames(fn);
   const order = parameterOrder(fn);
   const localsFromApi = new Map<string, Node>();
+  // Locals also assigned the result of another call (`hdr = kmalloc(len, …)` as a fallback), with its name.
+  const localsFromOther = new Map<string, string>();
   const releases = new Set<string>();
   const stores = new Set<string>();
   const mentions = new Set<string>();
@@ -74,6 +76,8 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
     } else if (n.type === 'assignment_expression') {
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
+      const other = right ? otherCall(right) : undefined;
+      if (left?.type === 'identifier' && other) localsFromOther.set(left.text, other);
       if (left?.type === 'field_expression' && right && storesOther(right)) stores.add(fieldKey(left));
       let value = right && stripParens(right);
       while (value?.type === 'cast_expression') value = stripParens(value.childForFieldName('value')!);
@@ -87,7 +91,11 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
       const v = stripParens(e);
       const inner = v.type === 'call_expression' ? v : v.type === 'identifier' ? localsFromApi.get(v.text) : undefined;
       const api = inner && lookupApi(callName(inner));
-      if (inner && api && ACQUIRE_ROLES.has(api.role) && !(v.type === 'identifier' && failsWithErrno(body, v.text))) summary.wraps = wrapperEntry(api, callArgs(inner), order);
+      if (inner && api && ACQUIRE_ROLES.has(api.role) && !(v.type === 'identifier' && failsWithErrno(body, v.text))) {
+        summary.wraps = wrapperEntry(api, callArgs(inner), order);
+        const other = v.type === 'identifier' ? localsFromOther.get(v.text) : undefined;
+        if (other !== undefined) summary.wraps.mixed = { release: FALLBACK_RELEASES.find(([re]) => re.test(other))?.[1] };
+      }
     }
   }
   summary.releases = [...releases];
@@ -122,6 +130,23 @@ function failsWithErrno(body: Node, count: string): boolean {
   }
   return false;
 }
+
+/** The name of a call that is not a DMA acquisition (`kmalloc(len, GFP_KERNEL)`), casts and parentheses aside. */
+function otherCall(value: Node): string | undefined {
+  let v = stripParens(value);
+  while (v.type === 'cast_expression') v = stripParens(v.childForFieldName('value')!);
+  if (v.type !== 'call_expression') return undefined;
+  const name = callName(v);
+  const api = lookupApi(name);
+  return !api || !ACQUIRE_ROLES.has(api.role) ? name : undefined;
+}
+
+/** How memory from a wrapper's non-DMA fallback allocator is released. */
+const FALLBACK_RELEASES: [RegExp, string][] = [
+  [/^(kmalloc|kzalloc|kcalloc|kmalloc_array|kmemdup|krealloc)(_node)?$/, 'kfree'],
+  [/^(vmalloc|vzalloc)$/, 'vfree'],
+  [/^(kvmalloc|kvzalloc|kvcalloc|kvmalloc_array)(_node)?$/, 'kvfree'],
+];
 
 /** A value stored into a handle field that is not a fresh mapping or a reset. */
 function storesOther(value: Node): boolean {
