@@ -28,38 +28,46 @@ function width(text: string, from = 0): number {
 }
 
 /**
- * A statement the fix writes, as one or more lines of at most 80 columns
- * where it can be: a call (`dma_unmap_page(dev, addr, size, dir);`, also on
- * the right of an assignment) longer than that is broken after a comma, and
- * the arguments continue under the first one, with tabs and then spaces, as
- * the kernel's coding style asks. Anything else is written as it is.
+ * A line the fix writes, as one or more lines of at most 80 columns where it
+ * can be: a call statement (`dma_unmap_page(dev, addr, size, dir);`, also on
+ * the right of an assignment) or an `if` that tests one call
+ * (`if (dma_mapping_error(dev, addr)) {`) longer than that is broken after a
+ * comma, and the arguments continue under the first one, with tabs and then
+ * spaces, as the kernel's coding style asks. Strings are never split;
+ * anything else is written as it is.
  */
 export function wrapStatement(indent: string, text: string): string {
   const start = width(indent);
   if (width(text, start) <= 80) return indent + text;
-  const m = /^(?:[\w.>*\[\]-]+\s*=\s*)?[A-Za-z_]\w*\(/.exec(text);
-  if (!m || !text.endsWith(');')) return indent + text;
+  const m = /^(?:if \()?(?:[\w.>*\[\]-]+\s*=\s*)?!?[A-Za-z_]\w*\(/.exec(text);
+  if (!m) return indent + text;
   const open = m[0].length;
-  // Top-level commas of the argument list.
+  // The call's top-level commas and its closing parenthesis.
   const pieces: string[] = [];
   let depth = 0;
   let from = open;
   let quote = '';
-  for (let i = open; i < text.length - 2; i++) {
+  let close = -1;
+  for (let i = open; i < text.length && close < 0; i++) {
     const c = text[i];
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = '';
     } else if (c === '"' || c === "'") quote = c;
     else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === ',' && depth === 0) {
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0 && c === ')') close = i;
+      else depth--;
+    } else if (c === ',' && depth === 0) {
       pieces.push(text.slice(from, i + 1).trim());
       from = i + 1;
     }
   }
-  if (depth !== 0 || quote) return indent + text;
-  pieces.push(text.slice(from, text.length - 2).trim());
+  if (close < 0) return indent + text;
+  const suffix = text.slice(close);
+  const isIf = text.startsWith('if (');
+  if (!(isIf ? suffix === '))' || suffix === ')) {' : suffix === ');')) return indent + text;
+  pieces.push(text.slice(from, close).trim());
   if (pieces.length < 2) return indent + text;
   const column = width(text.slice(0, open), start);
   const cont = '\t'.repeat(Math.floor(column / 8)) + ' '.repeat(column % 8);
@@ -67,13 +75,13 @@ export function wrapStatement(indent: string, text: string): string {
   let line = indent + text.slice(0, open) + pieces[0];
   for (let i = 1; i < pieces.length; i++) {
     const next = `${line} ${pieces[i]}`;
-    if (width(next) + (i === pieces.length - 1 ? 2 : 0) <= 80) line = next;
+    if (width(next) + (i === pieces.length - 1 ? suffix.length : 0) <= 80) line = next;
     else {
       lines.push(line);
       line = cont + pieces[i];
     }
   }
-  lines.push(`${line});`);
+  lines.push(line + suffix);
   return lines.join('\n');
 }
 

@@ -15,7 +15,7 @@ import type { Leak, Lifecycle, Resource } from '../analysis/lifecycle';
 import { callArgs, callName, lastName, stripParens, walk } from '../analysis/syntax';
 import type { Fix, TextEdit } from '../types';
 import { nodeRange } from '../rules/context';
-import { indentOf, insertLinesAfter, insertLinesBefore, replaceNode } from './edits';
+import { indentOf, insertLinesAfter, insertLinesBefore, replaceNode, wrapStatement } from './edits';
 
 interface LadderLabel {
   name: string;
@@ -536,7 +536,7 @@ export function releaseOnErrorFix(fn: FunctionContext, lifecycles: Lifecycle[], 
   const indent = indentOf(fn, exit);
   if (parent && BLOCKS.has(parent.type)) {
     const at = { line: exit.startPosition.row + fn.lineOffset, character: 0 };
-    return [{ title, isPreferred: true, edits: [{ range: { start: at, end: at }, newText: `${indent}${release}\n` }] }];
+    return [{ title, isPreferred: true, edits: [{ range: { start: at, end: at }, newText: `${wrapStatement(indent, release)}\n` }] }];
   }
   if (parent && parent.type === 'if_statement' && parent.childForFieldName('consequence')?.id === exit.id && !parent.childForFieldName('alternative')) {
     return [{ title, isPreferred: true, edits: replaceStatement(fn, exit, [release, exit.text]) }];
@@ -585,8 +585,8 @@ function replaceStatement(fn: FunctionContext, stmt: Node, lines: string[]): Tex
     const endOfLine = { line: range.end.line, character: range.end.character + trailing.length };
     return [
       { range: { start: condEnd, end: condEnd }, newText: ' {' },
-      { range: { start: range.start, end: endOfLine }, newText: lines.map((l, i) => (i ? indent : '') + l + (i === lines.length - 1 ? trailing : '')).join('\n') + `\n${ifIndent}}` },
+      { range: { start: range.start, end: endOfLine }, newText: lines.map((l, i) => wrapStatement(indent, l).slice(i ? 0 : indent.length) + (i === lines.length - 1 ? trailing : '')).join('\n') + `\n${ifIndent}}` },
     ];
   }
-  return [{ range, newText: lines.map((l, i) => (i ? indent : '') + l).join('\n') }];
+  return [{ range, newText: lines.map((l, i) => wrapStatement(indent, l).slice(i ? 0 : indent.length)).join('\n') }];
 }

@@ -5,7 +5,7 @@
  * size-mismatch).
  */
 import type { Node } from '../parse';
-import { lookupApi } from '../catalog';
+import { lookupApi, type ApiEntry } from '../catalog';
 import type { Lifecycle, Release } from '../analysis/lifecycle';
 import { keyOf, releaseName } from '../analysis/lifecycle';
 import { callArgs, callName, isFieldKey, isZeroLiteral, lastName, stripParens } from '../analysis/syntax';
@@ -90,6 +90,13 @@ function releases(a: FunctionAnalysis, lc: Lifecycle, rel: Release): void {
       message: `${code(r.lhs ?? r.call.node)} was allocated by ${r.call.name}() and must be released with ${right}(), not ${name}()${/^k|^v|free_page/.test(name) ? ': it is not slab or vmalloc memory' : ''}`,
       related: [{ node: r.call.node, message: `allocated by ${r.call.name}() here` }],
       fix: () => {
+        // Same arguments in the same places (dma_free_coherent() for dma_free_wc()): only the name changes, the call keeps its layout.
+        const callee = rel.call.node.childForFieldName('function');
+        const was = lookupApi(name);
+        const should = lookupApi(right);
+        if (callee && was && should && sameArguments(was, should) && callArgs(rel.call.node).length === arity(should)) {
+          return [{ title: `Release with ${right}()`, isPreferred: true, edits: [replaceNode(a.fn, callee, right)] }];
+        }
         const stmt = releaseStatement(r);
         if (!stmt) return [];
         return [{ title: `Release with ${right}()`, isPreferred: true, edits: [replaceNode(a.fn, rel.call.node, stmt.replace(/;$/, ''))] }];
@@ -98,6 +105,18 @@ function releases(a: FunctionAnalysis, lc: Lifecycle, rel: Release): void {
     return;
   }
   if (rel.state === 'ok' || rel.state === 'unchecked') compareAllocSize(a, lc, rel.call.node);
+}
+
+const ARGUMENT_ROLES = ['device', 'buffer', 'size', 'direction', 'handle', 'cpu', 'gfp', 'nents', 'pool', 'attrs', 'mask'] as const;
+
+/** Two APIs that take the same arguments in the same positions. */
+function sameArguments(x: ApiEntry, y: ApiEntry): boolean {
+  return ARGUMENT_ROLES.every((k) => x[k] === y[k]);
+}
+
+/** How many arguments an API takes: one past its last known position. */
+function arity(api: ApiEntry): number {
+  return Math.max(-1, ...ARGUMENT_ROLES.map((k) => api[k] ?? -1)) + 1;
 }
 
 function compareAllocSize(a: FunctionAnalysis, lc: Lifecycle, call: Node): void {
