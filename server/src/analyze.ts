@@ -9,7 +9,7 @@
  */
 import { CParser, type Tree, type Edit } from './parse';
 import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
-import { LineIndex, detached, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
+import { LineIndex, deadLineRanges, detached, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
 import { emptyFacts, reachableFrom, scanCallees, scanTextFacts, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
 import { summarizeFunction } from './analysis/summary';
 import { buildFunctionContext } from './analysis/function';
@@ -252,6 +252,11 @@ export class FileAnalyzer {
     this.lastSegments = segments;
     this.lastText = text;
 
+    // Code the preprocessor drops: a finding in it, or whose path goes through it, is about code that is never built.
+    if (work.dead.length) {
+      const dead = (line: number) => work.dead.some(([a, b]) => line >= a && line <= b);
+      result.findings = result.findings.filter((f) => !dead(f.range.start.line) && !f.related.some((r) => dead(r.range.start.line)));
+    }
     result.findings = finalize(result.findings, lines, options, work.suppressions);
     return result;
   }
@@ -301,7 +306,7 @@ export class FileAnalyzer {
     const mentionsDma = last.mentionsDma.slice();
     mentionsDma[index] = DMA_TEXT_PATTERN.test(text.slice(seg.headerStart, seg.end + delta));
     const editLine = last.lines.positionAt(start).line;
-    return { text, lines: last.lines.shifted(text, editLine, delta), segments, textFacts: last.textFacts, mentionsDma, suppressions: last.suppressions };
+    return { text, lines: last.lines.shifted(text, editLine, delta), segments, textFacts: last.textFacts, mentionsDma, suppressions: last.suppressions, dead: last.dead };
   }
 
   private analyzeFunction(p: ParsedFunction, seg: FunctionSegment, facts: FileFacts, path: string, withFixes: boolean): { findings: Finding[]; failure?: string } {
@@ -344,6 +349,8 @@ interface TextWork {
   mentionsDma: boolean[];
   /** Suppression comments (their `used` flags are reset on every use). */
   suppressions: Suppression[];
+  /** Line ranges the preprocessor drops (`#if 0`, `#if X` with `#define X 0`). */
+  dead: [number, number][];
 }
 
 const BLANKS = /^[ \t]*$/;
@@ -355,11 +362,13 @@ const UNSAFE_NEXT_TO_EDIT = /[\/*\\"'{}]/;
 function fullTextWork(text: string): TextWork {
   const lines = new LineIndex(text);
   const segments = findFunctionSegments(text, lines);
+  const textFacts = scanTextFacts(text);
   return {
     text,
     lines,
     segments,
-    textFacts: scanTextFacts(text),
+    textFacts,
+    dead: deadLineRanges(text, lines, textFacts.defines),
     mentionsDma: segments.map((s) => DMA_TEXT_PATTERN.test(text.slice(s.headerStart, s.end))),
     suppressions: findSuppressions(lines),
   };

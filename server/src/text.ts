@@ -271,3 +271,65 @@ export function detached(s: string): string {
   // the slice then points into that copy, not into the document.
   return ` ${s}`.slice(1);
 }
+
+/**
+ * Lines of code the preprocessor drops: the branches of `#if 0`, `#if X`
+ * with `#define X 0` in the file, and the `#else` of `#if 1`, as
+ * [first, last] line ranges (0-based). Anything whose value the file does
+ * not give (`#ifdef`, `defined()`, config symbols) counts as live.
+ */
+export function deadLineRanges(text: string, lines: LineIndex, defines: Map<string, string>): [number, number][] {
+  const out: [number, number][] = [];
+  if (!text.includes('#if')) return out;
+  // One frame per open conditional: is the current branch dead, live for sure, or unknown; and was a branch taken.
+  const stack: { state: 'dead' | 'true' | 'unknown'; taken: boolean }[] = [];
+  const deadDepth = () => stack.some((f) => f.state === 'dead');
+  let deadFrom = -1;
+  for (let at = text.indexOf('#'); at >= 0; at = text.indexOf('#', at + 1)) {
+    let start = at;
+    while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+    if (start > 0 && text[start - 1] !== '\n') continue;
+    const end = text.indexOf('\n', at);
+    const directive = /^#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/.exec(text.slice(at, end < 0 ? text.length : end).replace(/\r$/, ''));
+    if (!directive) continue;
+    const line = lines.positionAt(at).line;
+    const [, kind, rest] = directive;
+    const top = stack[stack.length - 1];
+    if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
+      const v = kind === 'if' ? evaluate(rest, defines) : undefined;
+      stack.push({ state: v === false ? 'dead' : v === true ? 'true' : 'unknown', taken: v === true });
+    } else if (kind === 'elif' && top) {
+      const v = evaluate(rest, defines);
+      if (top.taken) top.state = 'dead';
+      else if (top.state === 'dead') {
+        top.state = v === false ? 'dead' : v === true ? 'true' : 'unknown';
+        top.taken = v === true;
+      } else top.state = 'unknown';
+    } else if (kind === 'else' && top) {
+      top.state = top.taken ? 'dead' : top.state === 'dead' ? 'true' : 'unknown';
+      top.taken = true;
+    } else if (kind === 'endif' && top) {
+      stack.pop();
+    }
+    // The directive line itself is not code; what follows it is, until the next one.
+    if (deadFrom >= 0 && !deadDepth()) {
+      if (line - 1 >= deadFrom) out.push([deadFrom, line - 1]);
+      deadFrom = -1;
+    } else if (deadFrom < 0 && deadDepth()) deadFrom = line + 1;
+  }
+  if (deadFrom >= 0) out.push([deadFrom, lines.lineCount - 1]);
+  return out;
+}
+
+/** `0`, `1`, or a name the file #defines to one of them; undefined for anything else. */
+function evaluate(expr: string, defines: Map<string, string>): boolean | undefined {
+  let e = expr.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '').trim();
+  for (let i = 0; i < 4 && /^[A-Za-z_]\w*$/.test(e); i++) {
+    const d = defines.get(e);
+    if (d === undefined) return undefined;
+    e = d.trim();
+  }
+  if (/^\(?0+\)?$/.test(e)) return false;
+  if (/^\(?[1-9]\d*\)?$/.test(e)) return true;
+  return undefined;
+}
