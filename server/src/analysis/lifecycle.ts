@@ -1133,7 +1133,7 @@ interface Frame {
   failAt: number;
 }
 
-const MAX_DECISIONS = 4;
+const MAX_DECISIONS = 6;
 
 /** A condition with no side effects, by its text; '' when it may change state (assignments, ++, --). */
 function decisionKey(cond: Node): string {
@@ -1153,13 +1153,22 @@ const SUBJECT = /^[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*$/;
 
 /** `type == FOO_A`, `FOO_A != p->type`, `state == 2`: the subject, the constant and the operator; else undefined. */
 function equalityOf(cond: Node): Equality | undefined {
-  const e = stripParens(cond);
-  if (e.type !== 'binary_expression') return undefined;
-  const op = e.child(1)?.text;
-  if (op !== '==' && op !== '!=') return undefined;
-  const left = e.childForFieldName('left')?.text.replace(/\s+/g, '') ?? '';
-  const right = e.childForFieldName('right')?.text.replace(/\s+/g, '') ?? '';
-  return parseEquality(left, op, right);
+  return equalityOfText(stripParens(cond).text.replace(/\s+/g, ''));
+}
+
+/**
+ * Predicates that compare one hidden field with constants: an endpoint or a
+ * pipe has exactly one transfer type (`usb_endpoint_xfer_control(d)` and
+ * `usb_endpoint_xfer_isoc(d)` cannot both hold).
+ */
+const TYPE_PREDICATE = /^(!?)(usb_endpoint_xfer_|usb_pipe)(control|isoc|bulk|int)\((.+)\)$/;
+
+/** equalityOf() on a condition's text without spaces (also a decision's key). */
+function equalityOfText(t: string): Equality | undefined {
+  const p = TYPE_PREDICATE.exec(t);
+  if (p) return { subject: `${p[2]}type(${p[4]})`, value: p[3].toUpperCase(), negated: p[1] === '!' };
+  const m = /^(.+?)(==|!=)(.+)$/.exec(t);
+  return m ? parseEquality(m[1], m[2], m[3]) : undefined;
 }
 
 function parseEquality(left: string, op: string, right: string): Equality | undefined {
@@ -1200,8 +1209,7 @@ function impliedEdge(ctx: FunctionContext, decisions: string, eq: Equality): num
   for (const entry of decisions.split('\u0001')) {
     const at = entry.lastIndexOf('=');
     const key = entry.slice(0, at);
-    const m = /^(.+?)(==|!=)(.+)$/.exec(key);
-    const known = m ? parseEquality(m[1], m[2], m[3]) : undefined;
+    const known = equalityOfText(key);
     if (!known || known.subject !== eq.subject) continue;
     // Whether the subject equals the known constant on this path.
     const is = (Number(entry.slice(at + 1)) === 0) !== known.negated;
