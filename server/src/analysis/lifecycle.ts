@@ -2025,17 +2025,24 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
     }
     // A same-file helper that releases a field of this name, given the object (or what it was reached from).
     if (summary.releases.includes(last) && args.length > 0) return { match: true, mismatch: false, indirect: true };
-    return no;
+    // A same-file helper that releases DMA handles it reads from an object the handle was put in.
+    return summary.releases.length || summary.releaseMentions.length ? companionRelease(ctx, r, args) ?? no : no;
   }
   if (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name)) {
     if (args.some((a) => coversKey(ctx, r, a))) return { match: true, mismatch: false, indirect: true };
-    // `build_tfd(trans, txq, tb_phys, len)` then `tfd_unmap(trans, meta, txq, idx)`: the
-    // handle went into an object that the release helper is given.
-    const with_ = companions(ctx, r);
-    const at = Math.min(...args.map((a) => with_.get(keyOf(ctx, addressOf(a) ?? a)) ?? Infinity));
-    if (at < Infinity) return { match: true, mismatch: false, indirect: true, companionAt: at };
+    return companionRelease(ctx, r, args) ?? no;
   }
   return no;
+}
+
+/**
+ * `build_tfd(trans, txq, tb_phys, len)` then `tfd_unmap(trans, meta, txq, idx)`: the
+ * handle went into an object that the release helper is given.
+ */
+function companionRelease(ctx: FunctionContext, r: Resource, args: Node[]): { match: boolean; mismatch: boolean; indirect: boolean; companionAt: number } | undefined {
+  const with_ = companions(ctx, r);
+  const at = Math.min(...args.map((a) => with_.get(keyOf(ctx, addressOf(a) ?? a)) ?? Infinity));
+  return at < Infinity ? { match: true, mismatch: false, indirect: true, companionAt: at } : undefined;
 }
 
 const companionsCache = new WeakMap<Resource, Map<string, number>>();
