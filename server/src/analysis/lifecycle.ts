@@ -484,6 +484,8 @@ function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
       if (ctx.facts.summaries.has(name) || (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name))) helperCall = true;
       // Arguments of a release also match through another spelling of the object (canonicalKey()).
       const release = RELEASE_ROLES.has(lookupApi(name)?.role ?? '');
+      // An unmap of what a call reads back from a table (`dpaa2_sg_get_addr(&sgt[i])`) may release any handle put there.
+      if (release && callArgs(n).some((a) => stripParens(a).type === 'call_expression')) helperCall = true;
       for (const a of callArgs(n)) {
         mentions.add(keyOf(ctx, a));
         if (release) mentions.add(canonicalKey(ctx, keyOf(ctx, a)));
@@ -1977,9 +1979,13 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
   };
   if (api) {
     switch (r.kind) {
-      case 'map':
+      case 'map': {
         if (api.role === 'unmap' && argIs(api.handle, r.keys)) return { match: true, mismatch: false, indirect: false };
+        // `dma_unmap_single(dev, dpaa2_sg_get_addr(&sgt[i]), …)`: read back from the table the handle was put in.
+        const h = api.role === 'unmap' && api.handle !== undefined && args[api.handle] ? stripParens(args[api.handle]) : undefined;
+        if (h?.type === 'call_expression' && !lookupApi(callName(h))) return companionRelease(ctx, r, callArgs(h)) ?? no;
         return no;
+      }
       case 'sg':
         if (api.role === 'unmap-sg' && (argIs(api.buffer, r.bufferKey) || argIs(api.nents, r.keys))) return { match: true, mismatch: false, indirect: false };
         return no;
@@ -2041,7 +2047,9 @@ function releaseMatch(ctx: FunctionContext, r: Resource, name: string, args: Nod
  */
 function companionRelease(ctx: FunctionContext, r: Resource, args: Node[]): { match: boolean; mismatch: boolean; indirect: boolean; companionAt: number } | undefined {
   const with_ = companions(ctx, r);
-  const at = Math.min(...args.map((a) => with_.get(keyOf(ctx, addressOf(a) ?? a)) ?? Infinity));
+  // `&sgt[i]` also names the table `sgt` the handle was put in.
+  const where = (k: string) => with_.get(k) ?? (k.endsWith('[]') ? with_.get(k.slice(0, -2)) : undefined) ?? Infinity;
+  const at = Math.min(...args.map((a) => where(keyOf(ctx, addressOf(a) ?? a))));
   return at < Infinity ? { match: true, mismatch: false, indirect: true, companionAt: at } : undefined;
 }
 
