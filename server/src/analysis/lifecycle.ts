@@ -1927,14 +1927,19 @@ function valueAliases(ctx: FunctionContext): Map<string, string> {
   let out = valueAliasCache.get(ctx);
   if (out) return out;
   out = new Map();
-  const assigned = new Set<string>();
+  const assigned = new Map<string, Node[]>();
   for (const a of ctx.body.descendantsOfType('assignment_expression')) {
     const left = a.childForFieldName('left');
-    if (left?.type === 'identifier') assigned.add(left.text);
+    if (left?.type === 'identifier') assigned.set(left.text, [...(assigned.get(left.text) ?? []), a]);
   }
   for (const [name, v] of ctx.vars) {
-    if (v.isParam || !v.init || assigned.has(name) || ctx.pointerAliases.has(name)) continue;
-    const init = stripParens(v.init);
+    if (v.isParam || ctx.pointerAliases.has(name)) continue;
+    // Set once: in its declaration, or (declared bare) by one plain assignment (`bufers = buflout->bufers;`).
+    const sets = assigned.get(name) ?? [];
+    const only = !v.init && sets.length === 1 && sets[0].child(1)?.text === '=' ? sets[0].childForFieldName('right') : undefined;
+    const value = v.init && !sets.length ? v.init : only;
+    if (!value) continue;
+    const init = stripParens(value);
     if (init.type === 'field_expression' || init.type === 'identifier') out.set(name, keyOf(ctx, init));
   }
   for (const [name, target] of ctx.pointerAliases) out.set(name, `&${target.replace(/->/g, '.')}`);
