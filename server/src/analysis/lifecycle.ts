@@ -793,7 +793,17 @@ function condFacts(ctx: FunctionContext, node: CfgNode): CondFacts {
 // ---------------------------------------------------------------------------
 // Condition evaluation
 
-export type ErrState = 'neg' | 'zero' | 'unknown';
+/**
+ * What the path knows of the function's error variable: `neg` an error
+ * (negative or non-zero), `zero` exactly 0, `nonneg` not negative (after
+ * `if (ret < 0)` fails: 0 or a count), `unknown`.
+ */
+export type ErrState = 'neg' | 'zero' | 'nonneg' | 'unknown';
+
+/** What an edge says of the error variable, else what was known before it. */
+function known(edge: ErrState | undefined, before: ErrState): ErrState {
+  return edge && edge !== 'unknown' ? edge : before;
+}
 
 interface Branches {
   t: HandleState;
@@ -1040,8 +1050,17 @@ export function errTest(ctx: FunctionContext, cond: Node): { t: ErrState; f: Err
     const r = e.childForFieldName('right');
     const subject = l && (stripParens(l).text === ctx.errorVar || (stripParens(l).type === 'assignment_expression' && stripParens(l).childForFieldName('left')?.text === ctx.errorVar));
     if (subject && r && isZeroLiteral(r)) {
-      if (op === '<' || op === '!=') return { t: 'neg', f: 'zero' };
-      if (op === '==' || op === '>=') return { t: 'zero', f: 'neg' };
+      if (op === '<') return { t: 'neg', f: 'nonneg' };
+      if (op === '!=') return { t: 'neg', f: 'zero' };
+      if (op === '==') return { t: 'zero', f: 'neg' };
+      if (op === '>=') return { t: 'nonneg', f: 'neg' };
+    }
+    // `if (ret || !size) return 0;`: the false edge says each side is false; `a && b` the true edge, each true.
+    if (op === '||' || op === '&&') {
+      for (const side of [l, r]) {
+        const t = side ? errTest(ctx, side) : undefined;
+        if (t) return op === '||' ? { t: 'unknown', f: t.f } : { t: t.t, f: 'unknown' };
+      }
     }
   }
   return undefined;
@@ -1067,7 +1086,8 @@ export function failureEdge(ctx: FunctionContext, cond: Node): number {
     return -1;
   }
   const err = errTest(ctx, e);
-  if (err) return err.t === 'neg' ? 0 : 1;
+  // (`ret || !size` says something only on one edge: not a failure test.)
+  if (err && err.t !== 'unknown' && err.f !== 'unknown') return err.t === 'neg' ? 0 : 1;
   if (e.type === 'binary_expression') {
     const op = e.child(1)?.text;
     const r = e.childForFieldName('right');
@@ -1405,15 +1425,15 @@ function walkScratch(ctx: FunctionContext, runs: Chains): WalkScratch {
       chainRelevance: new Int32Array(runs.members.length),
       effects: new Array(n),
       effectStamp: new Int32Array(n),
-      seenStamp: new Int32Array(n * 30),
-      seenVia: new Int32Array(n * 30),
+      seenStamp: new Int32Array(n * 40),
+      seenVia: new Int32Array(n * 40),
     };
     scratchCache.set(ctx, w);
   }
   return w;
 }
 const STATE_CODE: Record<HandleState, number> = { unchecked: 0, ok: 1, failed: 2, released: 3, maybe: 4 };
-const ERR_CODE: Record<ErrState, number> = { neg: 0, zero: 1, unknown: 2 };
+const ERR_CODE: Record<ErrState, number> = { neg: 0, zero: 1, unknown: 2, nonneg: 3 };
 
 export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // Many handles over many statements: index who mentions what once, and
@@ -1518,7 +1538,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       firstVia = seen.get(k);
       if (firstVia === undefined) seen.set(k, f.viaGoto);
     } else {
-      const k = ((f.node * 5 + STATE_CODE[f.state]) * 3 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
+      const k = ((f.node * 5 + STATE_CODE[f.state]) * 4 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
       if (seenStamp[k] === stamp) firstVia = seenVia[k];
       else {
         seenStamp[k] = stamp;
@@ -1550,7 +1570,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       // The label the goto reaches would be taken next: when its state was
       // walked already, record the merge here instead of pushing and popping.
       const via = unconditional(last.ast!) ? f.viaGoto : last.id;
-      const k = ((last.succ[0] * 5 + STATE_CODE[f.state]) * 3 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
+      const k = ((last.succ[0] * 5 + STATE_CODE[f.state]) * 4 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
       if (seenStamp[k] === stamp && visits + 1 <= MAX_VISITS) {
         visits++;
         const firstVia = seenVia[k];
@@ -1576,8 +1596,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
           lc.misuses.push(b.misuse);
         }
         const err = condFacts(ctx, node).errTest;
-        pushF(node.succ[0], b.t, err?.t ?? f.err, f.failed || b.t === 'failed', f.viaGoto, branchTrail(ctx, trail, node, true), curDecisions, b.t === 'failed' ? node.ast.endIndex : curFailAt);
-        pushF(node.succ[1], b.f, err?.f ?? f.err, f.failed || b.f === 'failed', f.viaGoto, branchTrail(ctx, trail, node, false), curDecisions, b.f === 'failed' ? node.ast.endIndex : curFailAt);
+        pushF(node.succ[0], b.t, known(err?.t, f.err), f.failed || b.t === 'failed', f.viaGoto, branchTrail(ctx, trail, node, true), curDecisions, b.t === 'failed' ? node.ast.endIndex : curFailAt);
+        pushF(node.succ[1], b.f, known(err?.f, f.err), f.failed || b.f === 'failed', f.viaGoto, branchTrail(ctx, trail, node, false), curDecisions, b.f === 'failed' ? node.ast.endIndex : curFailAt);
         continue;
       }
       // A handle whose fate is known: only the consistent edge of a real check is feasible.
@@ -1669,7 +1689,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         if (earlier === undefined && f.decisions && cf.equality) earlier = impliedEdge(ctx, f.decisions, cf.equality);
         for (let i = 0; i < node.succ.length; i++) {
           if (earlier !== undefined && earlier !== i) continue;
-          const eState = et ? (i === 0 ? et.t : et.f) : err;
+          const eState = known(et && (i === 0 ? et.t : et.f), err);
+          // `if (!ret)` where ret is known to be 0 (or known to be an error): the other edge cannot be taken.
+          if ((err === 'zero' && eState === 'neg') || (err === 'neg' && eState === 'zero')) continue;
           const remembers = key && earlier === undefined && !(large && !liveAfter(ctx, node, cf, i));
           const decisions = remembers ? remember(f.decisions, key, i) : f.decisions;
           pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop && branchLeaves(node.ast, i)), f.viaGoto, fe === i ? branchTrail(ctx, trail, node, i === 0) : trail, decisions);
