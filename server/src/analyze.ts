@@ -10,7 +10,7 @@
 import { CParser, type Tree, type Edit } from './parse';
 import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
 import { LineIndex, deadLineRanges, detached, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
-import { emptyFacts, reachableFrom, scanCallees, scanTextFacts, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
+import { cleanupAfterFailure, emptyFacts, reachableFrom, scanCallees, scanTextFacts, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
 import { summarizeFunction } from './analysis/summary';
 import { buildFunctionContext } from './analysis/function';
 import { FunctionAnalysis } from './rules/context';
@@ -212,6 +212,20 @@ export class FileAnalyzer {
           summarySeg.set(segments[j].name, j);
         }
       }
+    }
+
+    // What each same-file caller of a DMA function runs at its error label when that function fails.
+    const callers = new Map<string, string[]>();
+    for (const [name, callees] of facts.callees) for (const c of callees) if (c !== name) callers.set(c, [...(callers.get(c) ?? []), name]);
+    for (let i = 0; i < segments.length; i++) {
+      if (!parsedBySeg[i]) continue;
+      const name = segments[i].name;
+      const list = callers.get(name);
+      if (!list) continue;
+      facts.errorCleanups.set(name, list.map((c) => {
+        const j = segIndex.get(c);
+        return j === undefined ? [] : cleanupAfterFailure(segTexts[j], name);
+      }));
     }
 
     // Phase 2: functions that only call a wrapper need parsing too.
@@ -432,6 +446,7 @@ function factsSignature(f: FileFacts): string {
     [...f.globalPointers].sort().join(','),
     [...f.pointerMembers].sort().join(','),
     [...f.defines].map(([k, v]) => `${k}=${v}`).join(','),
+    [...f.errorCleanups].map(([k, v]) => `${k}:${v.map((x) => x.join('+')).join('/')}`).sort().join(','),
     [...f.summaries.values()]
       .map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}:${s.releasedParams.map((p) => `${p.index}/${p.role}`).join('+')}:${s.storedParams.join('+')}:${s.releaseScopeFields.join('+')}:${s.fieldStores.join('+')}:${s.releaseMentions.join('+')}`)
       .sort()

@@ -48,6 +48,12 @@ export interface FileFacts {
   pointerMembers: Set<string>;
   /** Object-like `#define NAME value` of the file. */
   defines: Map<string, string>;
+  /**
+   * function name → for each same-file caller, the functions that caller
+   * runs (before any loop or return) at the label it jumps to when this
+   * function fails; an empty list for a caller that does not jump on failure.
+   */
+  errorCleanups: Map<string, string[][]>;
 }
 
 // Column-0 definitions of arrays and struct objects: `static u8 buf[64];`, `static struct foo bar;`.
@@ -170,5 +176,35 @@ export function emptyFacts(path: string): FileFacts {
     globalPointers: new Set(),
     pointerMembers: new Set(),
     defines: new Map(),
+    errorCleanups: new Map(),
   };
+}
+
+/**
+ * What `caller` runs when its call of `callee` fails: the calls it makes at
+ * the label it then jumps to (`rc = foo_prepare(req); if (rc) goto error;`
+ * … `error: foo_dma_cleanup(req);`), up to the first loop, return or
+ * label-less block end. Empty when the failure is not followed by a jump
+ * (or the call is used some other way).
+ */
+export function cleanupAfterFailure(callerText: string, callee: string): string[] {
+  const name = callee.replace(/[$]/g, '\\$&');
+  let label: string | undefined;
+  const assigned = new RegExp(`\\b([A-Za-z_]\\w*)\\s*=\\s*${name}\\s*\\(`).exec(callerText);
+  if (assigned) {
+    const v = assigned[1];
+    const after = callerText.slice(assigned.index, assigned.index + 600);
+    const test = new RegExp(`\\bif\\s*\\(\\s*(?:unlikely\\s*\\(\\s*)?${v}\\s*(?:<\\s*0\\s*|!=\\s*0\\s*)?\\)?\\s*\\)\\s*(?:\\{[^{}]*?)?\\bgoto\\s+([A-Za-z_]\\w*)\\s*;`).exec(after);
+    if (test) label = test[1];
+  } else {
+    const direct = new RegExp(`\\bif\\s*\\(\\s*${name}\\s*\\([^;{}]*\\)\\s*(?:<\\s*0\\s*)?\\)\\s*(?:\\{[^{}]*?)?\\bgoto\\s+([A-Za-z_]\\w*)\\s*;`).exec(callerText);
+    if (direct) label = direct[1];
+  }
+  if (!label) return [];
+  const at = new RegExp(`^[ \\t]*${label}\\s*:(?!:)`, 'm').exec(callerText);
+  if (!at) return [];
+  const rest = callerText.slice(at.index + at[0].length);
+  const stop = /\b(?:while|for|do|return)\b|^\s*\}\s*$/m.exec(rest);
+  const part = stop ? rest.slice(0, stop.index) : rest;
+  return [...scanCallees(part)];
 }

@@ -1774,6 +1774,11 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     // field anyway (`qla2x00_mem_free()` after a failed `qla2x00_mem_alloc()`).
     lc.leaks = [];
   }
+  if ((isFieldKey(r.key) || (r.bufferKey !== undefined && isFieldKey(r.bufferKey))) && lc.leaks.length && everyCallerReleasesOnFailure(ctx, r)) {
+    // Every caller jumps, when this function fails, to a label that runs a
+    // release helper of the field (`error: kmb_ocs_sk_dma_cleanup(req);`).
+    lc.leaks = [];
+  }
   return lc;
 }
 
@@ -1878,11 +1883,24 @@ function inErrorBlock(n: Node): boolean {
 }
 
 function releasedElsewhere(ctx: FunctionContext, r: Resource): boolean {
+  return releasersOf(ctx, r).size > 0;
+}
+
+/** The other functions of the file that release a field of this name. */
+function releasersOf(ctx: FunctionContext, r: Resource): Set<string> {
   const lastOf = (k: string) => k.replace(/^&/, '').replace(/\[\d*\]$/, '').split('.').pop() ?? '';
   // A scatterlist mapping is released by its list (`req->src`), not by its count (`rctx->src_dma_count`).
   const names = new Set([lastOf(r.key), ...((r.kind === 'sg' || r.kind === 'sgtable') && r.bufferKey && isFieldKey(r.bufferKey) ? [lastOf(r.bufferKey)] : [])]);
-  for (const [name, s] of ctx.facts.summaries) if (name !== ctx.name && s.releases.some((x) => names.has(x))) return true;
-  return false;
+  const out = new Set<string>();
+  for (const [name, s] of ctx.facts.summaries) if (name !== ctx.name && s.releases.some((x) => names.has(x))) out.add(name);
+  return out;
+}
+
+function everyCallerReleasesOnFailure(ctx: FunctionContext, r: Resource): boolean {
+  const perCaller = ctx.facts.errorCleanups.get(ctx.name);
+  if (!perCaller?.length || ctx.facts.probeFunctions.has(ctx.name)) return false;
+  const releasers = releasersOf(ctx, r);
+  return releasers.size > 0 && perCaller.every((calls) => calls.some((c) => releasers.has(c)));
 }
 
 function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
