@@ -48,6 +48,8 @@ export class FileAnalyzer {
   private parsed = new Map<string, ParsedFunction>();
   private results = new Map<string, CachedFindings>();
   private calleeCache = new Map<string, Set<string>>();
+  /** cleanupAfterFailure() results by the caller's text, then the callee's name. */
+  private cleanupCache = new Map<string, Map<string, string[]>>();
   /** Trees already `edit`ed for a pending change, by the segment's new start offset. */
   private editedTrees = new Map<number, { tree: Tree; expected: string }>();
   private lastSegments: FunctionSegment[] = [];
@@ -216,15 +218,31 @@ export class FileAnalyzer {
 
     // What each same-file caller of a DMA function runs at its error label when that function fails.
     const callers = new Map<string, string[]>();
-    for (const [name, callees] of facts.callees) for (const c of callees) if (c !== name) callers.set(c, [...(callers.get(c) ?? []), name]);
+    for (let i = 0; i < segments.length; i++) if (parsedBySeg[i]) callers.set(segments[i].name, []);
+    for (const [name, callees] of facts.callees) {
+      for (const c of callees) if (c !== name) callers.get(c)?.push(name);
+    }
     for (let i = 0; i < segments.length; i++) {
       if (!parsedBySeg[i]) continue;
       const name = segments[i].name;
       const list = callers.get(name);
-      if (!list) continue;
+      if (!list?.length) continue;
       facts.errorCleanups.set(name, list.map((c) => {
         const j = segIndex.get(c);
-        return j === undefined ? [] : cleanupAfterFailure(segTexts[j], name);
+        if (j === undefined) return [];
+        const t = segTexts[j];
+        let byCallee = this.cleanupCache.get(t);
+        if (!byCallee) {
+          byCallee = new Map();
+          // Detached, like the callee cache: a key sliced from the document would keep the document alive.
+          this.cleanupCache.set(detached(t), byCallee);
+        }
+        let calls = byCallee.get(name);
+        if (!calls) {
+          calls = cleanupAfterFailure(t, name).map(detached);
+          byCallee.set(detached(name), calls);
+        }
+        return calls;
       }));
     }
 
@@ -263,6 +281,7 @@ export class FileAnalyzer {
     }
     for (const k of this.results.keys()) if (!liveResults.has(k)) this.results.delete(k);
     if (this.calleeCache.size > segments.length * 2 + 64) this.calleeCache.clear();
+    if (this.cleanupCache.size > segments.length * 2 + 64) this.cleanupCache.clear();
     this.lastSegments = segments;
     this.lastText = text;
 
@@ -348,6 +367,7 @@ export class FileAnalyzer {
     for (const e of this.editedTrees.values()) e.tree.delete();
     this.editedTrees.clear();
     this.results.clear();
+    this.cleanupCache.clear();
     this.lastTextWork = undefined;
     this.pendingEdits = [];
   }
