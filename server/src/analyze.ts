@@ -217,8 +217,12 @@ export class FileAnalyzer {
     }
 
     // What each same-file caller of a DMA function runs at its error label when that function fails.
+    // Only functions that put an acquisition in a field can leave it to their callers.
     const callers = new Map<string, string[]>();
-    for (let i = 0; i < segments.length; i++) if (parsedBySeg[i]) callers.set(segments[i].name, []);
+    for (let i = 0; i < segments.length; i++) {
+      const summary = parsedBySeg[i]?.summary;
+      if (summary && (summary.allocates.length || summary.fieldMaps.length)) callers.set(segments[i].name, []);
+    }
     for (const [name, callees] of facts.callees) {
       for (const c of callees) if (c !== name) callers.get(c)?.push(name);
     }

@@ -188,22 +188,44 @@ export function emptyFacts(path: string): FileFacts {
  * (or the call is used some other way).
  */
 export function cleanupAfterFailure(callerText: string, callee: string): string[] {
-  const name = callee.replace(/[$]/g, '\\$&');
+  // Found by indexOf and read in short windows: this runs for every caller of
+  // every DMA function, on every analysis.
   let label: string | undefined;
-  const assigned = new RegExp(`\\b([A-Za-z_]\\w*)\\s*=\\s*${name}\\s*\\(`).exec(callerText);
-  if (assigned) {
-    const v = assigned[1];
-    const after = callerText.slice(assigned.index, assigned.index + 600);
-    const test = new RegExp(`\\bif\\s*\\(\\s*(?:unlikely\\s*\\(\\s*)?${v}\\s*(?:<\\s*0\\s*|!=\\s*0\\s*)?\\)?\\s*\\)\\s*(?:\\{[^{}]*?)?\\bgoto\\s+([A-Za-z_]\\w*)\\s*;`).exec(after);
-    if (test) label = test[1];
-  } else {
-    const direct = new RegExp(`\\bif\\s*\\(\\s*${name}\\s*\\([^;{}]*\\)\\s*(?:<\\s*0\\s*)?\\)\\s*(?:\\{[^{}]*?)?\\bgoto\\s+([A-Za-z_]\\w*)\\s*;`).exec(callerText);
-    if (direct) label = direct[1];
+  let sawAssignment = false;
+  for (let at = callerText.indexOf(callee); at >= 0 && !label; at = callerText.indexOf(callee, at + callee.length)) {
+    if (at > 0 && /\w/.test(callerText[at - 1])) continue;
+    let k = at + callee.length;
+    while (callerText[k] === ' ' || callerText[k] === '\t') k++;
+    if (callerText[k] !== '(') continue;
+    const before = callerText.slice(Math.max(0, at - 80), at);
+    const assigned = /([A-Za-z_]\w*)\s*=\s*$/.exec(before);
+    if (assigned) {
+      if (sawAssignment) continue;
+      sawAssignment = true;
+      const v = assigned[1];
+      const test = new RegExp(`\\bif\\s*\\(\\s*(?:unlikely\\s*\\(\\s*)?${v}\\s*(?:<\\s*0\\s*|!=\\s*0\\s*)?\\)?\\s*\\)\\s*(?:\\{[^{}]*?)?\\bgoto\\s+([A-Za-z_]\\w*)\\s*;`).exec(callerText.slice(at, at + 600));
+      if (!test) return [];
+      label = test[1];
+    } else if (!sawAssignment && /\bif\s*\(\s*$/.test(before)) {
+      const direct = /^[^;{}]*\)\s*(?:<\s*0\s*)?\)\s*(?:\{[^{}]*?)?\bgoto\s+([A-Za-z_]\w*)\s*;/.exec(callerText.slice(k + 1, k + 600));
+      if (direct) label = direct[1];
+    }
   }
   if (!label) return [];
-  const at = new RegExp(`^[ \\t]*${label}\\s*:(?!:)`, 'm').exec(callerText);
-  if (!at) return [];
-  const rest = callerText.slice(at.index + at[0].length);
+  const name: string = label;
+  // The label: at the start of a line, followed by a colon (not `::`).
+  let rest: string | undefined;
+  for (let at = callerText.indexOf(name); at >= 0; at = callerText.indexOf(name, at + name.length)) {
+    let b = at - 1;
+    while (b >= 0 && (callerText[b] === ' ' || callerText[b] === '\t')) b--;
+    if (b >= 0 && callerText[b] !== '\n') continue;
+    let e = at + name.length;
+    while (callerText[e] === ' ' || callerText[e] === '\t') e++;
+    if (callerText[e] !== ':' || callerText[e + 1] === ':') continue;
+    rest = callerText.slice(e + 1);
+    break;
+  }
+  if (rest === undefined) return [];
   const stop = /\b(?:while|for|do|return)\b|^\s*\}\s*$/m.exec(rest);
   const part = stop ? rest.slice(0, stop.index) : rest;
   return [...scanCallees(part)];
