@@ -397,6 +397,8 @@ interface FlowFacts {
   large?: boolean;
   /** Nodes on a cycle of the CFG (1). */
   cyclic?: Uint8Array;
+  /** What every path from the entry says of the error variable on reaching each node (errStatesAt()). */
+  errIn?: ErrState[];
 }
 
 const flowCache = new WeakMap<FunctionContext, FlowFacts>();
@@ -799,6 +801,43 @@ function condFacts(ctx: FunctionContext, node: CfgNode): CondFacts {
  * `if (ret < 0)` fails: 0 or a count), `unknown`.
  */
 export type ErrState = 'neg' | 'zero' | 'nonneg' | 'unknown';
+
+/**
+ * The error variable's state on reaching each CFG node, joined over every
+ * path from the function's entry (a node reached with two different states
+ * gets `unknown`). Assignments set it; tests of it refine it per edge.
+ */
+function errStatesAt(ctx: FunctionContext): ErrState[] {
+  const flow = flowFacts(ctx);
+  if (flow.errIn) return flow.errIn;
+  const nodes = ctx.cfg.nodes;
+  const state: (ErrState | undefined)[] = new Array(nodes.length);
+  const out = (id: number, value: ErrState) => {
+    const old = state[id];
+    if (old === value || old === 'unknown') return false;
+    state[id] = old === undefined ? value : 'unknown';
+    return true;
+  };
+  const work: number[] = [];
+  if (out(ctx.cfg.entry, 'unknown')) work.push(ctx.cfg.entry);
+  let steps = 0;
+  while (work.length && ++steps < nodes.length * 8) {
+    const id = work.pop()!;
+    const n = nodes[id];
+    const here = state[id]!;
+    const after = n.ast && n.kind !== 'label' && n.kind !== 'goto' ? (nodeFacts(ctx, id).err ?? here) : here;
+    const et = n.kind === 'cond' && n.ast ? condFacts(ctx, n).errTest : undefined;
+    for (let i = 0; i < n.succ.length; i++) {
+      const edge = et ? (i === 0 ? et.t : et.f) : undefined;
+      const next = known(edge, after);
+      if ((after === 'zero' && next === 'neg') || (after === 'neg' && next === 'zero')) continue;
+      if (out(n.succ[i], next)) work.push(n.succ[i]);
+    }
+  }
+  // A node the bound left unreached is unknown.
+  flow.errIn = state.map((x) => (work.length ? 'unknown' : (x ?? 'unknown')));
+  return flow.errIn;
+}
 
 /** What an edge says of the error variable, else what was known before it. */
 function known(edge: ErrState | undefined, before: ErrState): ErrState {
@@ -1518,7 +1557,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   } else if (startNode.kind === 'return') {
     lc.returned = lc.returned || mentionsKeys(ctx, r, startNode.ast!);
   } else {
-    const err = first.err ?? 'unknown';
+    // `int ret = 0;` and nothing since: a later `return ret` is the success exit.
+    const err = first.err ?? errStatesAt(ctx)[r.cfgNode];
     for (const s of startNode.succ) pushF(s, 'unchecked', err, false, -1, start);
   }
 
