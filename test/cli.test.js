@@ -21,9 +21,9 @@ const METH = 'unchecked-mapping/pos-meth-rx-ring.c'; // unchecked-mapping + null
 const TX = 'unmap-missing-on-error/pos-tx-no-desc.c'; // unmap-missing-on-error
 const CLEAN = 'unchecked-mapping/neg-check-in-loop.c'; // correct code
 
-/** Runs dma-check; resolves with {code, signal, stdout, stderr}. */
-function run(args, { cwd, input, uid, timeoutMs = 120000 } = {}) {
-	return runProgram(process.execPath, [CLI, ...args], { cwd, input, uid, timeoutMs, env: { ...process.env, NO_COLOR: '1' }, label: 'dma-check' });
+/** Runs dma-check (or another copy of its bundle, `cli`); resolves with {code, signal, stdout, stderr}. */
+function run(args, { cwd, input, uid, cli = CLI, timeoutMs = 120000 } = {}) {
+	return runProgram(process.execPath, [cli, ...args], { cwd, input, uid, timeoutMs, env: { ...process.env, NO_COLOR: '1' }, label: 'dma-check' });
 }
 
 /** A fresh temp dir with `files` ({relPath: string | Buffer}). */
@@ -171,19 +171,34 @@ describe('I/O errors and odd files', () => {
 
 	/**
 	 * chmod 000 means nothing to root, so as root the CLI runs as `nobody`
-	 * (65534) — when nobody can load the CLI from this checkout (a checkout
-	 * under a 0700 directory cannot). Returns the uid to run as, undefined
-	 * for a normal user, or null after skipping with the reason.
+	 * (65534). A checkout under a 0700 directory (a CI clone in a mktemp
+	 * directory) is out of nobody's reach, so nobody runs a copy of the
+	 * bundle (dist/cli.js and the wasm files beside it) in a directory it can
+	 * read. Returns {uid, cli} to run with, {} for a normal user, or null
+	 * after skipping with the reason.
 	 */
-	function unprivilegedUid(t, asRoot) {
-		if (!asRoot) return undefined;
-		try {
-			execFileSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(ROOT, 'dist', 'cli.js'))})`], { uid: 65534, gid: 65534, stdio: 'ignore' });
-			return 65534;
-		} catch {
-			t.skip('running as root and user nobody (65534) cannot load the CLI from this checkout, so chmod 000 cannot be tested');
-			return null;
+	function unprivileged(t, asRoot) {
+		if (!asRoot) return {};
+		const canLoad = (file) => {
+			try {
+				execFileSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { uid: 65534, gid: 65534, stdio: 'ignore' });
+				return true;
+			} catch {
+				return false;
+			}
+		};
+		const own = path.join(ROOT, 'dist', 'cli.js');
+		if (canLoad(own)) return { uid: 65534, cli: own };
+		const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-check-bundle-'));
+		process.on('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
+		fs.chmodSync(copy, 0o755);
+		for (const f of ['cli.js', 'web-tree-sitter.wasm', 'tree-sitter-c.wasm']) {
+			fs.copyFileSync(path.join(ROOT, 'dist', f), path.join(copy, f));
+			fs.chmodSync(path.join(copy, f), 0o644);
 		}
+		if (canLoad(path.join(copy, 'cli.js'))) return { uid: 65534, cli: path.join(copy, 'cli.js') };
+		t.skip('running as root and user nobody (65534) can load neither this checkout nor a copy of the CLI in the temp directory, so chmod 000 cannot be tested');
+		return null;
 	}
 
 	test('an unreadable file: exit 2, "permission denied", the readable files still checked', async (t) => {
@@ -194,9 +209,9 @@ describe('I/O errors and odd files', () => {
 		fs.chmodSync(path.join(dir, 'a'), 0o755);
 		fs.chmodSync(path.join(dir, 'a', 'open.c'), 0o644);
 		fs.chmodSync(path.join(dir, 'a', 'locked.c'), 0o000);
-		const uid = unprivilegedUid(t, asRoot);
-		if (uid === null) return;
-		const r = await run(['--format', 'gcc', 'a'], { cwd: dir, uid });
+		const as = unprivileged(t, asRoot);
+		if (as === null) return;
+		const r = await run(['--format', 'gcc', 'a'], { cwd: dir, ...as });
 		assert.equal(r.code, 2, r.stderr);
 		assert.match(r.stderr, /a\/locked\.c: permission denied/);
 		assert.match(r.stdout, /open\.c:22:3: warning: .*\[unmap-missing-on-error\]/);
@@ -208,9 +223,9 @@ describe('I/O errors and odd files', () => {
 		fs.chmodSync(dir, 0o755);
 		fs.chmodSync(path.join(dir, 'ok.c'), 0o644);
 		fs.chmodSync(path.join(dir, 'locked'), 0o000);
-		const uid = unprivilegedUid(t, asRoot);
-		if (uid === null) return;
-		const r = await run(['--format', 'gcc', '.'], { cwd: dir, uid });
+		const as = unprivileged(t, asRoot);
+		if (as === null) return;
+		const r = await run(['--format', 'gcc', '.'], { cwd: dir, ...as });
 		assert.equal(r.code, 2);
 		assert.match(r.stderr, /locked: permission denied/);
 		assert.match(r.stdout, /ok\.c:22:3:/);
