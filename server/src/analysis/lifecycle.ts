@@ -102,8 +102,9 @@ export class NodeSet implements Iterable<number> {
   private single?: Uint8Array;
   private whole?: Uint8Array;
   private touched?: Uint8Array;
-  /** Entries in insertion order: a node id, or -1 - chain index. */
+  /** Entries in insertion order: a node id, -1 - chain index, or -1 - chain count - shared array index. */
   private order = new Int32Array(8);
+  private shared?: (readonly number[])[];
   private length = 0;
   private count = 0;
 
@@ -133,6 +134,34 @@ export class NodeSet implements Iterable<number> {
     this.count += members.length;
   }
 
+  /**
+   * Adds every node of `ids`, an array shared with other sets and never
+   * changed (a quiet stretch's nodes). Iteration yields the whole array, so
+   * a node already in the set may come twice; its only iterating reader
+   * reports per node, and findings are deduplicated.
+   */
+  addShared(ids: readonly number[]): void {
+    const single = (this.single ??= new Uint8Array((this.nodeCount + 7) >> 3));
+    const chains = this.chains;
+    let added = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const bit = 1 << (id & 7);
+      if (single[id >> 3] & bit) continue;
+      const c = chains ? chains.chainOf[id] : -1;
+      if (c >= 0) {
+        if (hasBit(this.whole, c)) continue;
+        this.touched = setBit(this.touched, c, chains!.members.length);
+      }
+      single[id >> 3] |= bit;
+      added++;
+    }
+    if (!added) return;
+    this.count += added;
+    (this.shared ??= []).push(ids);
+    this.push(-1 - (chains ? chains.members.length : 0) - (this.shared.length - 1));
+  }
+
   has(id: number): boolean {
     if (hasBit(this.single, id)) return true;
     const c = this.chainOf(id);
@@ -144,10 +173,12 @@ export class NodeSet implements Iterable<number> {
   }
 
   *[Symbol.iterator](): Iterator<number> {
+    const chainCount = this.chains ? this.chains.members.length : 0;
     for (let i = 0; i < this.length; i++) {
       const e = this.order[i];
       if (e >= 0) yield e;
-      else yield* this.chains!.members[-1 - e];
+      else if (-1 - e < chainCount) yield* this.chains!.members[-1 - e];
+      else yield* this.shared![-1 - e - chainCount];
     }
   }
 
@@ -1454,6 +1485,273 @@ function acquisitionCount(ctx: FunctionContext): number {
 
 const NO_CHAINS: Chains = { chainOf: new Int32Array(0), members: [], facts: [] };
 
+// ---------------------------------------------------------------------------
+// Quiet stretches: runs of plain top-level statements a handle crosses in one step
+
+/**
+ * The function body's top-level statements as the walk sees them. A
+ * statement is *simple* when it has no return, label, loop, fork, decision
+ * the walk would remember or top-level goto, is entered only at one node
+ * and leaves only by falling into the next statement or by a goto. A handle
+ * that none of a stretch of simple statements concerns crosses it the same
+ * way whichever handle it is: what it finds there (the nodes, the labels it
+ * can jump to, the state it leaves with) is summarised once per function,
+ * stretch and error state, instead of being walked again for every handle.
+ */
+interface Spine {
+  /** CFG node → index of its top-level statement, or -1. */
+  stmtOf: Int32Array;
+  /** Statement index → the node the previous statement falls into, or -1. */
+  entryOf: Int32Array;
+  /** Statement index → the first statement at or after it that is not simple. */
+  end: Int32Array;
+  summaries: Map<number, StretchSummary | null>;
+  parts: Map<number, StatementPart | null>;
+}
+
+interface StretchExit {
+  target: number;
+  err: ErrState;
+  failed: boolean;
+  via: number;
+  steps: Trail;
+}
+
+/** One statement walked from its entry in one error state. */
+interface StatementPart {
+  visited: number[];
+  exits: StretchExit[];
+  /** The states it falls into the next statement with. */
+  next: { err: ErrState; failed: boolean; steps?: Trail }[];
+}
+
+/** A list shared between summaries: each adds its own items in front of the next statement's. */
+interface Cons<T> {
+  item: T;
+  next?: Cons<T>;
+}
+
+interface ExitGroup {
+  /** The last goto to this label in this state: the walk's depth-first order reaches it first. */
+  rep: StretchExit;
+  /** The earlier ones, which merge into it. */
+  others?: Cons<StretchExit>;
+}
+
+interface StretchSummary {
+  /** The nodes the stretch visits from its entry (held there), one array per statement. */
+  visited?: Cons<readonly number[]>;
+  groups: ExitGroup[];
+  /** group key (`target|err|failed`) → index in `groups`. */
+  groupIndex: Map<string, number>;
+  /** The error states it falls out of the stretch with, into the first statement that is not simple. */
+  continues: ErrState[];
+}
+
+const spineCache = new WeakMap<FunctionContext, Spine>();
+
+/** Quiet stretches are used in large functions (and everywhere when DMA_CHECK_STRETCHES=all, to compare). */
+function usesStretches(ctx: FunctionContext): boolean {
+  return process.env.DMA_CHECK_STRETCHES === 'all' || (process.env.DMA_CHECK_STRETCHES !== 'off' && mergesDeadDecisions(ctx));
+}
+
+function spineOf(ctx: FunctionContext): Spine {
+  let sp = spineCache.get(ctx);
+  if (sp) return sp;
+  const nodes = ctx.cfg.nodes;
+  const stmts = ctx.body.namedChildren;
+  const index = new Map<number, number>();
+  stmts.forEach((st, i) => index.set(st.id, i));
+  const stmtOf = new Int32Array(nodes.length).fill(-1);
+  for (const n of nodes) {
+    if (!n.ast) continue;
+    let a: Node | null = n.ast;
+    while (a && a.parent && a.parent.id !== ctx.body.id) a = a.parent;
+    const i = a ? index.get(a.id) : undefined;
+    if (i !== undefined) stmtOf[n.id] = i;
+  }
+  const count = stmts.length;
+  const entryOf = new Int32Array(count).fill(-1);
+  const simple = new Uint8Array(count).fill(1);
+  const flow = flowFacts(ctx);
+  flow.cyclic ??= cyclicNodes(ctx.cfg);
+  const large = mergesDeadDecisions(ctx);
+  const preds: number[][] = nodes.map(() => []);
+  for (const n of nodes) for (const t of n.succ) preds[t].push(n.id);
+  for (const n of nodes) {
+    const k = stmtOf[n.id];
+    if (k < 0) continue;
+    const ok = (() => {
+      if (n.kind !== 'stmt' && n.kind !== 'cond' && n.kind !== 'goto') return false;
+      if (flow.cyclic![n.id] || n.loop) return false;
+      if (n.kind === 'goto' && (!n.ast || unconditional(n.ast))) return false;
+      if (n.kind === 'cond' && n.ast) {
+        const cf = condFacts(ctx, n);
+        for (let i = 0; i < n.succ.length; i++) if (cf.repeated && !(large && !liveAfter(ctx, n, cf, i))) return false;
+      }
+      return true;
+    })();
+    if (!ok) simple[k] = 0;
+    // Entered from outside the statement: only at one node.
+    const outside = preds[n.id].some((p) => stmtOf[p] !== k);
+    if (outside) {
+      if (entryOf[k] === -1) entryOf[k] = n.id;
+      else if (entryOf[k] !== n.id) simple[k] = 0;
+    }
+  }
+  // Leaves only into the next statement's entry, or by a goto.
+  for (const n of nodes) {
+    const k = stmtOf[n.id];
+    if (k < 0 || !simple[k] || n.kind === 'goto') continue;
+    for (const t of n.succ) if (stmtOf[t] !== k && (stmtOf[t] !== k + 1 || t !== entryOf[k + 1])) simple[k] = 0;
+  }
+  for (let k = 0; k < count; k++) if (entryOf[k] === -1) simple[k] = 0;
+  const end = new Int32Array(count + 1).fill(count);
+  for (let k = count - 1; k >= 0; k--) end[k] = simple[k] ? end[k + 1] : k;
+  sp = { stmtOf, entryOf, end, summaries: new Map(), parts: new Map() };
+  spineCache.set(ctx, sp);
+  return sp;
+}
+
+/** Statement `k` walked from its entry in error state `err`, as traceLifecycle() walks an unconcerned handle in state `ok`. */
+function statementPart(ctx: FunctionContext, sp: Spine, k: number, err: ErrState): StatementPart | null {
+  const key = k * 4 + ERR_CODE[err];
+  const cached = sp.parts.get(key);
+  if (cached !== undefined) return cached;
+  const nodes = ctx.cfg.nodes;
+  const visited: number[] = [];
+  const exits: StretchExit[] = [];
+  const next: StatementPart['next'] = [];
+  const seen = new Set<number>();
+  const marked = new Set<number>();
+  const stack: { id: number; err: ErrState; failed: boolean; steps?: Trail }[] = [{ id: sp.entryOf[k], err, failed: false }];
+  let ok = true;
+  const route = (to: number, e: ErrState, failed: boolean, steps: Trail | undefined) => {
+    if (sp.stmtOf[to] === k) stack.push({ id: to, err: e, failed, steps });
+    else if (k + 1 < sp.entryOf.length && to === sp.entryOf[k + 1]) next.push({ err: e, failed, steps });
+    else ok = false;
+  };
+  while (stack.length && ok) {
+    const f = stack.pop()!;
+    const memo = (f.id * 4 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
+    if (seen.has(memo)) continue;
+    seen.add(memo);
+    if (!marked.has(f.id)) {
+      marked.add(f.id);
+      visited.push(f.id);
+    }
+    const n = nodes[f.id];
+    if (n.kind === 'goto') {
+      exits.push({ target: n.succ[0], err: f.err, failed: f.failed, via: n.id, steps: { step: { node: n.ast!, message: `jumps to ${n.label}` }, prev: f.steps } });
+      continue;
+    }
+    const e = nodeFacts(ctx, n.id).none.err ?? f.err;
+    if (n.kind === 'cond' && n.ast) {
+      const cf = condFacts(ctx, n);
+      const et = cf.errTest;
+      const fe = cf.failureEdge;
+      for (let i = 0; i < n.succ.length; i++) {
+        const eState = known(et && (i === 0 ? et.t : et.f), e);
+        if ((e === 'zero' && eState === 'neg') || (e === 'neg' && eState === 'zero')) continue;
+        const failed = f.failed || (fe === i && !n.loop && branchLeaves(n.ast, i));
+        route(n.succ[i], eState, failed, fe === i ? branchTrail(ctx, f.steps, n, i === 0) : f.steps);
+      }
+      continue;
+    }
+    for (const t of n.succ) route(t, e, f.failed, f.steps);
+  }
+  const part = ok ? { visited, exits, next } : null;
+  sp.parts.set(key, part);
+  return part;
+}
+
+/**
+ * The stretch from simple statement `k` to the first statement that is not
+ * simple, entered in error state `err`: statement `k` followed by the
+ * stretch from `k + 1`, sharing its lists. Null when some path leaves the
+ * main line in a state a summary cannot carry (a failure edge that falls
+ * through, a path step on the main line). Built from the end, without
+ * recursion: a stretch can be thousands of statements long.
+ */
+function stretchSummary(ctx: FunctionContext, sp: Spine, k: number, err: ErrState): StretchSummary | null {
+  const key = (j: number, e: ErrState) => j * 4 + ERR_CODE[e];
+  const last = sp.end[k];
+  const todo: [number, ErrState][] = [[k, err]];
+  while (todo.length) {
+    const [j, e] = todo[todo.length - 1];
+    if (sp.summaries.has(key(j, e))) {
+      todo.pop();
+      continue;
+    }
+    const part = statementPart(ctx, sp, j, e);
+    if (!part || part.next.some((x) => x.failed || x.steps)) {
+      sp.summaries.set(key(j, e), null);
+      todo.pop();
+      continue;
+    }
+    const states = [...new Set(part.next.map((x) => x.err))];
+    const missing = j + 1 < last ? states.filter((x) => !sp.summaries.has(key(j + 1, x))) : [];
+    if (missing.length) {
+      for (const x of missing) todo.push([j + 1, x]);
+      continue;
+    }
+    todo.pop();
+    // Statement j's exits in front of the rest's; one rest per state it falls through with.
+    const rests = j + 1 < last ? states.map((x) => sp.summaries.get(key(j + 1, x))!) : [];
+    if (rests.some((x) => x === null)) {
+      sp.summaries.set(key(j, e), null);
+      continue;
+    }
+    let sum: StretchSummary;
+    if (rests.length === 1) {
+      const rest = rests[0]!;
+      sum = { visited: { item: part.visited, next: rest.visited }, groups: rest.groups.slice(), groupIndex: new Map(rest.groupIndex), continues: rest.continues };
+    } else {
+      // No rest (the stretch ends here) or several: merge them into new lists.
+      sum = { visited: { item: part.visited }, groups: [], groupIndex: new Map(), continues: [] };
+      const continues = new Set<ErrState>(rests.length ? [] : states);
+      for (const rest of rests) {
+        for (let c = rest!.visited; c; c = c.next) sum.visited = { item: c.item, next: sum.visited };
+        for (const g of rest!.groups) addExit(sum, g.rep, g.others, false);
+        for (const x of rest!.continues) continues.add(x);
+      }
+      sum.continues = [...continues];
+    }
+    // Statement j comes before the rest: its exits join the groups as earlier gotos.
+    for (let i = part.exits.length - 1; i >= 0; i--) addExit(sum, part.exits[i], undefined, true);
+    sp.summaries.set(key(j, e), sum);
+  }
+  return sp.summaries.get(key(k, err)) ?? null;
+}
+
+/** Adds an exit (with earlier ones) to a summary's groups; `earlier`: it comes before the group's gotos. */
+function addExit(sum: StretchSummary, x: StretchExit, others: Cons<StretchExit> | undefined, earlier: boolean): void {
+  const g = `${x.target}|${x.err}|${x.failed ? 1 : 0}`;
+  const i = sum.groupIndex.get(g);
+  if (i === undefined) {
+    sum.groupIndex.set(g, sum.groups.length);
+    sum.groups.push({ rep: x, others });
+    return;
+  }
+  const old = sum.groups[i];
+  if (earlier) sum.groups[i] = { rep: old.rep, others: { item: x, next: old.others } };
+  else {
+    let list: Cons<StretchExit> | undefined = { item: old.rep, next: old.others };
+    for (let c = others; c; c = c.next) list = { item: c.item, next: list };
+    sum.groups[i] = { rep: x, others: list };
+  }
+}
+
+/** `relative` (a trail that starts from nothing) put on top of `base`. */
+function rebase(relative: Trail | undefined, base: Trail | undefined): Trail | undefined {
+  if (!relative) return base;
+  const steps: Step[] = [];
+  for (let t: Trail | undefined = relative; t; t = t.prev) steps.push(t.step);
+  let out = base;
+  for (let i = steps.length - 1; i >= 0; i--) out = { step: steps[i], prev: out };
+  return out;
+}
+
 function walkScratch(ctx: FunctionContext, runs: Chains): WalkScratch {
   let w = scratchCache.get(ctx);
   if (!w) {
@@ -1478,7 +1776,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // Many handles over many statements: index who mentions what once, and
   // pass runs of statements that do not concern a handle in one step. A
   // small function asks each statement it reaches instead (same answers).
-  const indexed = sharesIndex(ctx);
+  const indexed = sharesIndex(ctx) || process.env.DMA_CHECK_STRETCHES === 'all';
   const runs = indexed ? chains(ctx) : NO_CHAINS;
   const lc: Lifecycle = { resource: r, checked: false, misuses: [], leaks: [], releases: [], adjustments: [], returned: r.use === 'returned', heldNodes: new NodeSet(ctx.cfg.nodes.length, runs), liveNodes: new NodeSet(ctx.cfg.nodes.length, runs) };
   const names = handleNames(ctx, r);
@@ -1489,12 +1787,27 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   const yes = stamp * 2;
   const no = yes + 1;
   // Whether each node (each chain) concerns this handle at all; most do not.
+  const stretches = indexed && usesStretches(ctx) ? spineOf(ctx) : undefined;
+  let concernedStmts: number[] = [];
   if (indexed) {
     for (const id of concernedNodes(ctx, r, names)) {
       w.relevance[id] = yes;
       if (runs.chainOf[id] >= 0) w.chainRelevance[runs.chainOf[id]] = yes;
+      if (stretches) concernedStmts.push(stretches.stmtOf[id]);
     }
+    concernedStmts = concernedStmts.sort((a, b) => a - b);
   }
+  /** Does any statement in [k, m) concern the handle? */
+  const concernsStretch = (k: number, m: number): boolean => {
+    let lo = 0;
+    let hi = concernedStmts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (concernedStmts[mid] < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < concernedStmts.length && concernedStmts[lo] < m;
+  };
   const concernsHere = indexed
     ? (id: number): boolean => w.relevance[id] === yes
     : (id: number): boolean => {
@@ -1594,6 +1907,28 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     const node = ctx.cfg.nodes[f.node];
     if (node.kind === 'exit') continue;
     if (node.id === r.cfgNode) continue; // around a loop to the acquisition again
+    // A stretch of plain top-level statements that none concerns the handle: its summary.
+    if (stretches && f.state === 'ok' && !curDecisions && f.viaGoto < 0 && !f.failed) {
+      const k = stretches.stmtOf[node.id];
+      const m = k >= 0 ? stretches.end[k] : -1;
+      const sum = k >= 0 && stretches.entryOf[k] === node.id && m - k >= 2 && !concernsStretch(k, m) ? stretchSummary(ctx, stretches, k, f.err) : null;
+      if (sum) {
+        for (let c = sum.visited; c; c = c.next) {
+          visits += c.item.length;
+          lc.heldNodes.addShared(c.item);
+          lc.liveNodes.addShared(c.item);
+        }
+        // Groups are kept latest goto first; pushed in reverse, the latest is popped first, as the
+        // depth-first walk reaches the last failure branch first.
+        for (let i = sum.groups.length - 1; i >= 0; i--) {
+          const g = sum.groups[i];
+          for (let c = g.others; c; c = c.next) merge(c.item.via, g.rep.via, g.rep.target);
+          pushF(g.rep.target, 'ok', g.rep.err, g.rep.failed, g.rep.via, rebase(g.rep.steps, f.trail));
+        }
+        for (const e of sum.continues) pushF(stretches.entryOf[m], 'ok', e, false, -1, f.trail);
+        continue;
+      }
+    }
     // A run of statements that cannot concern the handle nor the error
     // variable, entered with nothing remembered: pass it in one step.
     const c = indexed ? runs.chainOf[node.id] : -1;
