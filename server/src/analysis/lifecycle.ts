@@ -1505,6 +1505,8 @@ interface Spine {
   entryOf: Int32Array;
   /** Statement index → the first statement at or after it that is not simple. */
   end: Int32Array;
+  /** Statement index → 1 when no edge from it or a later statement leads back before it. */
+  closed: Uint8Array;
   summaries: Map<number, StretchSummary | null>;
   parts: Map<number, StatementPart | null>;
 }
@@ -1608,7 +1610,23 @@ function spineOf(ctx: FunctionContext): Spine {
   for (let k = 0; k < count; k++) if (entryOf[k] === -1) simple[k] = 0;
   const end = new Int32Array(count + 1).fill(count);
   for (let k = count - 1; k >= 0; k--) end[k] = simple[k] ? end[k + 1] : k;
-  sp = { stmtOf, entryOf, end, summaries: new Map(), parts: new Map() };
+  // Closed: control that reaches statement j never comes back before it.
+  const minTarget = new Int32Array(count + 1).fill(count);
+  for (const n of nodes) {
+    const j = stmtOf[n.id];
+    if (j < 0) continue;
+    for (const t of n.succ) {
+      const to = stmtOf[t] < 0 ? count : stmtOf[t];
+      if (to < minTarget[j]) minTarget[j] = to;
+    }
+  }
+  const closed = new Uint8Array(count + 1);
+  let lowest = count;
+  for (let j = count - 1; j >= 0; j--) {
+    lowest = Math.min(lowest, minTarget[j]);
+    closed[j] = lowest >= j ? 1 : 0;
+  }
+  sp = { stmtOf, entryOf, end, closed, summaries: new Map(), parts: new Map() };
   spineCache.set(ctx, sp);
   return sp;
 }
@@ -1797,6 +1815,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     }
     concernedStmts = concernedStmts.sort((a, b) => a - b);
   }
+  // Nodes outside any top-level statement (-1) count as concerning everything after them.
+  const lastConcerned = concernedStmts.length ? (concernedStmts[0] < 0 ? Infinity : concernedStmts[concernedStmts.length - 1]) : -1;
   /** Does any statement in [k, m) concern the handle? */
   const concernsStretch = (k: number, m: number): boolean => {
     let lo = 0;
@@ -1907,6 +1927,12 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     const node = ctx.cfg.nodes[f.node];
     if (node.kind === 'exit') continue;
     if (node.id === r.cfgNode) continue; // around a loop to the acquisition again
+    // Released or failed, past the last statement that concerns the handle, in a part of the
+    // function control never leaves backwards: nothing more can happen to it.
+    if (stretches && (f.state === 'released' || f.state === 'failed')) {
+      const j = stretches.stmtOf[node.id];
+      if (j >= 0 && j > lastConcerned && stretches.closed[j]) continue;
+    }
     // A stretch of plain top-level statements that none concerns the handle: its summary.
     if (stretches && f.state === 'ok' && !curDecisions && f.viaGoto < 0 && !f.failed) {
       const k = stretches.stmtOf[node.id];
