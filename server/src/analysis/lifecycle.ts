@@ -105,6 +105,7 @@ export class NodeSet implements Iterable<number> {
   /** Entries in insertion order: a node id, -1 - chain index, or -1 - chain count - shared array index. */
   private order = new Int32Array(8);
   private shared?: (readonly number[])[];
+  private sharedBits?: Uint8Array[];
   private length = 0;
   private count = 0;
 
@@ -135,35 +136,28 @@ export class NodeSet implements Iterable<number> {
   }
 
   /**
-   * Adds every node of `ids`, an array shared with other sets and never
-   * changed (a quiet stretch's nodes). Iteration yields the whole array, so
-   * a node already in the set may come twice; its only iterating reader
-   * reports per node, and findings are deduplicated.
+   * Adds a quiet stretch's nodes: `bits` marks them, `chunks` lists them;
+   * both are shared with every other set and never changed. Membership is a
+   * test of these bits too, so adding costs nothing per node. Iteration
+   * yields the chunks, so a node already in the set may come twice (its one
+   * iterating reader reports per node, and findings are deduplicated), and
+   * `size` counts it twice: it is only ever compared with 0.
    */
-  addShared(ids: readonly number[]): void {
-    const single = (this.single ??= new Uint8Array((this.nodeCount + 7) >> 3));
-    const chains = this.chains;
-    let added = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      const bit = 1 << (id & 7);
-      if (single[id >> 3] & bit) continue;
-      const c = chains ? chains.chainOf[id] : -1;
-      if (c >= 0) {
-        if (hasBit(this.whole, c)) continue;
-        this.touched = setBit(this.touched, c, chains!.members.length);
-      }
-      single[id >> 3] |= bit;
-      added++;
+  addShared(bits: Uint8Array, chunks: Cons<readonly number[]> | undefined): void {
+    if (this.sharedBits?.includes(bits)) return;
+    (this.sharedBits ??= []).push(bits);
+    const chainCount = this.chains ? this.chains.members.length : 0;
+    for (let c = chunks; c; c = c.next) {
+      if (!c.item.length) continue;
+      this.count += c.item.length;
+      (this.shared ??= []).push(c.item);
+      this.push(-1 - chainCount - (this.shared.length - 1));
     }
-    if (!added) return;
-    this.count += added;
-    (this.shared ??= []).push(ids);
-    this.push(-1 - (chains ? chains.members.length : 0) - (this.shared.length - 1));
   }
 
   has(id: number): boolean {
     if (hasBit(this.single, id)) return true;
+    if (this.sharedBits) for (const bits of this.sharedBits) if (hasBit(bits, id)) return true;
     const c = this.chainOf(id);
     return c >= 0 && hasBit(this.whole, c);
   }
@@ -1543,6 +1537,8 @@ interface ExitGroup {
 interface StretchSummary {
   /** The nodes the stretch visits from its entry (held there), one array per statement. */
   visited?: Cons<readonly number[]>;
+  /** The same nodes as bits, made when the summary is first used. */
+  bits?: Uint8Array;
   groups: ExitGroup[];
   /** group key (`target|err|failed`) → index in `groups`. */
   groupIndex: Map<string, number>;
@@ -1939,11 +1935,13 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       const m = k >= 0 ? stretches.end[k] : -1;
       const sum = k >= 0 && stretches.entryOf[k] === node.id && m - k >= 2 && !concernsStretch(k, m) ? stretchSummary(ctx, stretches, k, f.err) : null;
       if (sum) {
-        for (let c = sum.visited; c; c = c.next) {
-          visits += c.item.length;
-          lc.heldNodes.addShared(c.item);
-          lc.liveNodes.addShared(c.item);
+        if (!sum.bits) {
+          sum.bits = new Uint8Array((ctx.cfg.nodes.length + 7) >> 3);
+          for (let c = sum.visited; c; c = c.next) for (const id of c.item) sum.bits[id >> 3] |= 1 << (id & 7);
         }
+        lc.heldNodes.addShared(sum.bits, sum.visited);
+        lc.liveNodes.addShared(sum.bits, sum.visited);
+        visits += 1;
         // Groups are kept latest goto first; pushed in reverse, the latest is popped first, as the
         // depth-first walk reaches the last failure branch first.
         for (let i = sum.groups.length - 1; i >= 0; i--) {
