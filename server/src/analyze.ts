@@ -47,9 +47,12 @@ interface CachedFindings {
 export class FileAnalyzer {
   private parsed = new Map<string, ParsedFunction>();
   private results = new Map<string, CachedFindings>();
-  private calleeCache = new Map<string, Set<string>>();
-  /** cleanupAfterFailure() results by the caller's text, then the callee's name. */
-  private cleanupCache = new Map<string, Map<string, string[]>>();
+  /**
+   * What the text scans found in a function, by its text (detached: a key or a
+   * name sliced from the document would keep the whole document alive): its
+   * callees, and what it runs when a callee fails (cleanupAfterFailure()).
+   */
+  private textScans = new Map<string, { callees?: Set<string>; cleanups: Map<string, string[]> }>();
   /** Trees already `edit`ed for a pending change, by the segment's new start offset. */
   private editedTrees = new Map<number, { tree: Tree; expected: string }>();
   private lastSegments: FunctionSegment[] = [];
@@ -155,16 +158,19 @@ export class FileAnalyzer {
 
     // Who calls whom: for the parsed functions (release helpers) and, when
     // the file has a remove callback, for everything it can reach.
-    const calleesOf = (i: number): Set<string> => {
+    const scansOf = (i: number) => {
       const t = segTexts[i];
-      let callees = this.calleeCache.get(t);
-      if (!callees) {
-        // Detached: the names it finds would be slices of the whole document.
-        const own = detached(t);
-        callees = scanCallees(own.slice(segments[i].bodyStart - segments[i].headerStart));
-        this.calleeCache.set(own, callees);
+      let scans = this.textScans.get(t);
+      if (!scans) {
+        scans = { cleanups: new Map() };
+        this.textScans.set(detached(t), scans);
       }
-      return callees;
+      return scans;
+    };
+    const calleesOf = (i: number): Set<string> => {
+      const scans = scansOf(i);
+      scans.callees ??= scanCallees(detached(segTexts[i].slice(segments[i].bodyStart - segments[i].headerStart)));
+      return scans.callees;
     };
     const segIndex = new Map<string, number>();
     const summarySeg = new Map<string, number>();
@@ -226,25 +232,16 @@ export class FileAnalyzer {
     for (const [name, callees] of facts.callees) {
       for (const c of callees) if (c !== name) callers.get(c)?.push(name);
     }
-    for (let i = 0; i < segments.length; i++) {
-      if (!parsedBySeg[i]) continue;
-      const name = segments[i].name;
-      const list = callers.get(name);
-      if (!list?.length) continue;
+    for (const [name, list] of callers) {
+      if (!list.length) continue;
       facts.errorCleanups.set(name, list.map((c) => {
         const j = segIndex.get(c);
         if (j === undefined) return [];
-        const t = segTexts[j];
-        let byCallee = this.cleanupCache.get(t);
-        if (!byCallee) {
-          byCallee = new Map();
-          // Detached, like the callee cache: a key sliced from the document would keep the document alive.
-          this.cleanupCache.set(detached(t), byCallee);
-        }
-        let calls = byCallee.get(name);
+        const { cleanups } = scansOf(j);
+        let calls = cleanups.get(name);
         if (!calls) {
-          calls = cleanupAfterFailure(t, name).map(detached);
-          byCallee.set(detached(name), calls);
+          calls = cleanupAfterFailure(segTexts[j], name).map(detached);
+          cleanups.set(detached(name), calls);
         }
         return calls;
       }));
@@ -284,8 +281,7 @@ export class FileAnalyzer {
       }
     }
     for (const k of this.results.keys()) if (!liveResults.has(k)) this.results.delete(k);
-    if (this.calleeCache.size > segments.length * 2 + 64) this.calleeCache.clear();
-    if (this.cleanupCache.size > segments.length * 2 + 64) this.cleanupCache.clear();
+    if (this.textScans.size > segments.length * 2 + 64) this.textScans.clear();
     this.lastSegments = segments;
     this.lastText = text;
 
@@ -371,7 +367,7 @@ export class FileAnalyzer {
     for (const e of this.editedTrees.values()) e.tree.delete();
     this.editedTrees.clear();
     this.results.clear();
-    this.cleanupCache.clear();
+    this.textScans.clear();
     this.lastTextWork = undefined;
     this.pendingEdits = [];
   }

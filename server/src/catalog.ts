@@ -29,6 +29,9 @@ export type Role =
 /** Which allocator family a buffer came from: releases must match it. */
 export type Family = 'single' | 'sg' | 'sgtable' | 'coherent' | 'attrs' | 'wc' | 'noncoherent' | 'pages' | 'pool' | 'pool-object';
 
+/** The argument positions an ApiEntry can name. */
+export const ARGUMENT_POSITIONS = ['device', 'buffer', 'size', 'direction', 'handle', 'cpu', 'gfp', 'nents', 'pool', 'attrs', 'mask'] as const;
+
 export interface ApiEntry {
   name: string;
   role: Role;

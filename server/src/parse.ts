@@ -96,9 +96,14 @@ function directWalk(m: RuntimeModule, transfer: number, tree: Tree): CursorWalk 
   const cursor = tree.walk() as unknown as Record<number, number> & { nodeType: string; delete(): void };
   const t = (tree as unknown as Record<number, number>)[0];
   const at = transfer >> 2;
+  /** The cursor object into the transfer buffer, and back. */
   const load = () => {
     const heap = m.HEAP32;
     for (let k = 0; k < 4; k++) heap[at + k] = cursor[k];
+  };
+  const store = () => {
+    const heap = m.HEAP32;
+    for (let k = 0; k < 4; k++) cursor[k] = heap[at + k];
   };
   // Only the cursor's own calls run during a walk, so the buffer keeps it between them.
   load();
@@ -106,8 +111,7 @@ function directWalk(m: RuntimeModule, transfer: number, tree: Tree): CursorWalk 
     typeId: () => m._ts_tree_cursor_current_node_type_id_wasm(t),
     typeName: () => {
       // Through the public API, which re-marshals from the cursor object: bring it up to date first.
-      const heap = m.HEAP32;
-      for (let k = 0; k < 4; k++) cursor[k] = heap[at + k];
+      store();
       const name = cursor.nodeType;
       load();
       return name;
@@ -121,8 +125,7 @@ function directWalk(m: RuntimeModule, transfer: number, tree: Tree): CursorWalk 
     parent: () => m._ts_tree_cursor_goto_parent_wasm(t) === 1,
     close: () => {
       // The walk may have grown the cursor's stack: free what it holds now.
-      const heap = m.HEAP32;
-      for (let k = 0; k < 4; k++) cursor[k] = heap[at + k];
+      store();
       cursor.delete();
     },
   };

@@ -610,9 +610,7 @@ function liveDecisions(ctx: FunctionContext, key: string): Uint8Array {
   const nodes = ctx.cfg.nodes;
   if (!flow.repeatedConds) {
     flow.repeatedConds = new Map();
-    flow.preds = nodes.map(() => []);
     for (const n of nodes) {
-      for (const s of n.succ) flow.preds[s].push(n.id);
       if (n.kind !== 'cond' || !n.ast || n.loop) continue;
       const k = condFacts(ctx, n).repeated;
       if (!k) continue;
@@ -639,11 +637,22 @@ function liveDecisions(ctx: FunctionContext, key: string): Uint8Array {
       const id = stack.pop()!;
       if (live[id]) continue;
       live[id] = 1;
-      for (const p of flow.preds![id]) if (!live[p]) stack.push(p);
+      for (const p of predecessors(ctx)[id]) if (!live[p]) stack.push(p);
     }
     flow.live.set(key, live);
   }
   return live;
+}
+
+/** Each CFG node's predecessors, once per function. */
+function predecessors(ctx: FunctionContext): number[][] {
+  const flow = flowFacts(ctx);
+  if (!flow.preds) {
+    const preds: number[][] = ctx.cfg.nodes.map(() => []);
+    for (const n of ctx.cfg.nodes) for (const t of n.succ) preds[t].push(n.id);
+    flow.preds = preds;
+  }
+  return flow.preds;
 }
 
 /** Nodes that lie on a cycle (Tarjan's strongly connected components, iterative). */
@@ -749,8 +758,7 @@ function chains(ctx: FunctionContext): Chains {
   const flow = flowFacts(ctx);
   if (flow.chains) return flow.chains;
   const nodes = ctx.cfg.nodes;
-  const predCount = new Int32Array(nodes.length);
-  for (const n of nodes) for (const s of n.succ) predCount[s]++;
+  const preds = predecessors(ctx);
   const plain = (id: number) => {
     const n = nodes[id];
     return n.kind === 'stmt' && n.succ.length === 1 && !!n.ast;
@@ -760,7 +768,7 @@ function chains(ctx: FunctionContext): Chains {
   for (const n of nodes) {
     if (!plain(n.id)) continue;
     const next = n.succ[0];
-    if (next !== n.id && (plain(next) || nodes[next].kind === 'goto') && predCount[next] === 1) continues[next] = 1;
+    if (next !== n.id && (plain(next) || nodes[next].kind === 'goto') && preds[next].length === 1) continues[next] = 1;
   }
   const chainOf = new Int32Array(nodes.length).fill(-1);
   const members: number[][] = [];
@@ -853,10 +861,8 @@ function errStatesAt(ctx: FunctionContext): ErrState[] {
     const after = n.ast && n.kind !== 'label' && n.kind !== 'goto' ? (nodeFacts(ctx, id).err ?? here) : here;
     const et = n.kind === 'cond' && n.ast ? condFacts(ctx, n).errTest : undefined;
     for (let i = 0; i < n.succ.length; i++) {
-      const edge = et ? (i === 0 ? et.t : et.f) : undefined;
-      const next = known(edge, after);
-      if ((after === 'zero' && next === 'neg') || (after === 'neg' && next === 'zero')) continue;
-      if (out(n.succ[i], next)) work.push(n.succ[i]);
+      const next = edgeErr(et, i, after);
+      if (next !== undefined && out(n.succ[i], next)) work.push(n.succ[i]);
     }
   }
   // A node the bound left unreached is unknown.
@@ -867,6 +873,21 @@ function errStatesAt(ctx: FunctionContext): ErrState[] {
 /** What an edge says of the error variable, else what was known before it. */
 function known(edge: ErrState | undefined, before: ErrState): ErrState {
   return edge && edge !== 'unknown' ? edge : before;
+}
+
+/**
+ * The error variable's state on edge `i` of a condition, or undefined when
+ * the edge contradicts what the path knows (`if (!ret)` where ret is known to
+ * be 0, or known to be an error): that edge cannot be taken.
+ */
+function edgeErr(errTest: CondFacts['errTest'], i: number, before: ErrState): ErrState | undefined {
+  const after = known(errTest && (i === 0 ? errTest.t : errTest.f), before);
+  return (before === 'zero' && after === 'neg') || (before === 'neg' && after === 'zero') ? undefined : after;
+}
+
+/** Does edge `i` of condition node `node` start a failure path (a branch that leaves)? */
+function failsOn(node: CfgNode, cf: CondFacts, i: number): boolean {
+  return cf.failureEdge === i && !node.loop && branchLeaves(node.ast!, i);
 }
 
 interface Branches {
@@ -1574,8 +1595,7 @@ function spineOf(ctx: FunctionContext): Spine {
   const flow = flowFacts(ctx);
   flow.cyclic ??= cyclicNodes(ctx.cfg);
   const large = mergesDeadDecisions(ctx);
-  const preds: number[][] = nodes.map(() => []);
-  for (const n of nodes) for (const t of n.succ) preds[t].push(n.id);
+  const preds = predecessors(ctx);
   for (const n of nodes) {
     const k = stmtOf[n.id];
     if (k < 0) continue;
@@ -1656,19 +1676,16 @@ function statementPart(ctx: FunctionContext, sp: Spine, k: number, err: ErrState
     }
     const n = nodes[f.id];
     if (n.kind === 'goto') {
-      exits.push({ target: n.succ[0], err: f.err, failed: f.failed, via: n.id, steps: { step: { node: n.ast!, message: `jumps to ${n.label}` }, prev: f.steps } });
+      exits.push({ target: n.succ[0], err: f.err, failed: f.failed, via: n.id, steps: jumpTrail(n, f.steps) });
       continue;
     }
     const e = nodeFacts(ctx, n.id).none.err ?? f.err;
     if (n.kind === 'cond' && n.ast) {
       const cf = condFacts(ctx, n);
-      const et = cf.errTest;
-      const fe = cf.failureEdge;
       for (let i = 0; i < n.succ.length; i++) {
-        const eState = known(et && (i === 0 ? et.t : et.f), e);
-        if ((e === 'zero' && eState === 'neg') || (e === 'neg' && eState === 'zero')) continue;
-        const failed = f.failed || (fe === i && !n.loop && branchLeaves(n.ast, i));
-        route(n.succ[i], eState, failed, fe === i ? branchTrail(ctx, f.steps, n, i === 0) : f.steps);
+        const eState = edgeErr(cf.errTest, i, e);
+        if (eState === undefined) continue;
+        route(n.succ[i], eState, f.failed || failsOn(n, cf, i), cf.failureEdge === i ? branchTrail(ctx, f.steps, n, i === 0) : f.steps);
       }
       continue;
     }
@@ -1976,7 +1993,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         if (via >= 0 && firstVia >= 0 && firstVia !== via) merge(via, firstVia, last.succ[0]);
         continue;
       }
-      pushF(last.succ[0], f.state, f.err, f.failed, via, { step: { node: last.ast!, message: `jumps to ${last.label}` }, prev: f.trail });
+      pushF(last.succ[0], f.state, f.err, f.failed, via, jumpTrail(last, f.trail));
       continue;
     }
     const e = eff(node.id);
@@ -2075,7 +2092,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       case 'goto':
         // `goto out;` as a statement of the function's main sequence is how the
         // success path reaches a shared exit; only a conditional jump starts an error path.
-        pushF(node.succ[0], state, err, f.failed, unconditional(node.ast!) ? f.viaGoto : node.id, { step: { node: node.ast!, message: `jumps to ${node.label}` }, prev: trail });
+        pushF(node.succ[0], state, err, f.failed, unconditional(node.ast!) ? f.viaGoto : node.id, jumpTrail(node, trail));
         continue;
       case 'cond': {
         if (!node.ast) break;
@@ -2088,12 +2105,11 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         if (earlier === undefined && f.decisions && cf.equality) earlier = impliedEdge(ctx, f.decisions, cf.equality);
         for (let i = 0; i < node.succ.length; i++) {
           if (earlier !== undefined && earlier !== i) continue;
-          const eState = known(et && (i === 0 ? et.t : et.f), err);
-          // `if (!ret)` where ret is known to be 0 (or known to be an error): the other edge cannot be taken.
-          if ((err === 'zero' && eState === 'neg') || (err === 'neg' && eState === 'zero')) continue;
+          const eState = edgeErr(et, i, err);
+          if (eState === undefined) continue;
           const remembers = key && earlier === undefined && !(large && !liveAfter(ctx, node, cf, i));
           const decisions = remembers ? remember(f.decisions, key, i) : f.decisions;
-          pushF(node.succ[i], state, eState, f.failed || (fe === i && !node.loop && branchLeaves(node.ast, i)), f.viaGoto, fe === i ? branchTrail(ctx, trail, node, i === 0) : trail, decisions);
+          pushF(node.succ[i], state, eState, f.failed || failsOn(node, cf, i), f.viaGoto, fe === i ? branchTrail(ctx, trail, node, i === 0) : trail, decisions);
         }
         continue;
       }
@@ -2320,6 +2336,11 @@ function branchTrail(ctx: FunctionContext, prev: Trail | undefined, node: CfgNod
     cf.trail = [`branch taken when \`${short}\` is true`, `branch taken when \`${short}\` is false`];
   }
   return { step: { node: node.ast!, message: cf.trail[taken ? 0 : 1] }, prev };
+}
+
+/** The path step of a goto node, on top of `prev`. */
+function jumpTrail(node: CfgNode, prev: Trail | undefined): Trail {
+  return { step: { node: node.ast!, message: `jumps to ${node.label}` }, prev };
 }
 
 function toSteps(t: Trail | undefined): Step[] {

@@ -4,7 +4,7 @@
  * Computed from the function alone, so it can be cached by its text.
  */
 import type { Node } from '../parse';
-import { lookupApi, type ApiEntry } from '../catalog';
+import { ARGUMENT_POSITIONS, lookupApi, type ApiEntry } from '../catalog';
 import type { FunctionSummary } from './file';
 import { addressOf, callArgs, callName, exprKey, lastName, stripParens, walk } from './syntax';
 
@@ -165,8 +165,6 @@ export function fieldKey(node: Node): string {
   return exprKey(node).replace(/->/g, '.');
 }
 
-const POSITIONS = ['device', 'buffer', 'size', 'direction', 'handle', 'cpu', 'gfp', 'nents', 'pool', 'attrs', 'mask'] as const;
-
 /**
  * The wrapped API as the wrapper's callers see it: an argument position
  * carries over only where the wrapper passes one of its own parameters
@@ -175,7 +173,7 @@ const POSITIONS = ['device', 'buffer', 'size', 'direction', 'handle', 'cpu', 'gf
  */
 function wrapperEntry(api: ApiEntry, innerArgs: Node[], order: string[]): ApiEntry {
   const entry: ApiEntry = { ...api };
-  for (const key of POSITIONS) {
+  for (const key of ARGUMENT_POSITIONS) {
     const pos = api[key];
     if (pos === undefined) continue;
     const arg = innerArgs[pos] ? stripParens(innerArgs[pos]) : undefined;

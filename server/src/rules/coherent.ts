@@ -5,7 +5,7 @@
  * size-mismatch).
  */
 import type { Node } from '../parse';
-import { lookupApi, type ApiEntry } from '../catalog';
+import { ARGUMENT_POSITIONS, lookupApi, type ApiEntry } from '../catalog';
 import type { Lifecycle, Release } from '../analysis/lifecycle';
 import { keyOf, releaseName } from '../analysis/lifecycle';
 import { callArgs, callName, isFieldKey, isZeroLiteral, lastName, stripParens } from '../analysis/syntax';
@@ -107,16 +107,14 @@ function releases(a: FunctionAnalysis, lc: Lifecycle, rel: Release): void {
   if (rel.state === 'ok' || rel.state === 'unchecked') compareAllocSize(a, lc, rel.call.node);
 }
 
-const ARGUMENT_ROLES = ['device', 'buffer', 'size', 'direction', 'handle', 'cpu', 'gfp', 'nents', 'pool', 'attrs', 'mask'] as const;
-
 /** Two APIs that take the same arguments in the same positions. */
 function sameArguments(x: ApiEntry, y: ApiEntry): boolean {
-  return ARGUMENT_ROLES.every((k) => x[k] === y[k]);
+  return ARGUMENT_POSITIONS.every((k) => x[k] === y[k]);
 }
 
 /** How many arguments an API takes: one past its last known position. */
 function arity(api: ApiEntry): number {
-  return Math.max(-1, ...ARGUMENT_ROLES.map((k) => api[k] ?? -1)) + 1;
+  return Math.max(-1, ...ARGUMENT_POSITIONS.map((k) => api[k] ?? -1)) + 1;
 }
 
 function compareAllocSize(a: FunctionAnalysis, lc: Lifecycle, call: Node): void {
