@@ -429,6 +429,42 @@ static int foo_setup_ring(struct foo_priv *priv, struct sk_buff *skb)
 });
 
 describe('rule settings', () => {
+	test('a .dma-check.json in the workspace applies (levels, wrappers, ignored paths); editor settings override it; outside the workspace or untrusted it is not read', async () => {
+		const ws = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'dma-lsp-config-'));
+		fs.writeFileSync(path.join(ws, '.dma-check.json'), JSON.stringify({ rules: { 'null-device': 'off', 'unchecked-mapping': 'error' }, ignore: ['staging/**'], wrappers: { foo_map_buf: 'dma_map_single' } }));
+		const wrapped = 'static int foo_send(struct foo_priv *priv, struct sk_buff *skb)\n{\n\tdma_addr_t dma;\n\n\tdma = foo_map_buf(priv->dev, skb->data, skb->len);\n\tfoo_post(priv, dma);\n\treturn 0;\n}\n';
+		const uriIn = (rel) => require('node:url').pathToFileURL(path.join(ws, rel)).href;
+		const open = async (client, uri, text) => {
+			client.open(uri, text, 1);
+			return (await client.waitForDiagnostics(uri, (p) => p.version === 1)).diagnostics;
+		};
+		const client = await startServer({ rootUri: uriIn('.'), extra: { workspaceFolders: [{ uri: uriIn('.'), name: 'ws' }] } });
+		try {
+			const meth = await open(client, uriIn('drivers/meth.c'), METH);
+			assert.deepEqual(withRule(meth, 'null-device'), [], 'off in the project file');
+			assert.equal(withRule(meth, 'unchecked-mapping')[0].severity, 1, 'error in the project file');
+			assert.deepEqual(rulesOf(await open(client, uriIn('drivers/send.c'), wrapped)), ['unchecked-mapping'], 'the wrapper named in the project file is a map');
+			assert.deepEqual(await open(client, uriIn('staging/meth.c'), METH), [], 'an ignored path has no diagnostics');
+			assert.equal(withRule(await open(client, driverUri('drivers/outside/meth.c'), METH), 'null-device').length, 1, 'outside the workspace the file is not read');
+
+			const uri = uriIn('drivers/meth.c');
+			const before = client.diagnosticsFor(uri).length;
+			client.notify('workspace/didChangeConfiguration', { settings: { dma: { rules: { 'unchecked-mapping': 'hint' } } } });
+			const changed = await client.waitForDiagnostics(uri, (p) => client.diagnosticsFor(uri).indexOf(p) >= before);
+			assert.equal(withRule(changed.diagnostics, 'unchecked-mapping')[0].severity, 4, 'the editor setting wins');
+			assert.deepEqual(withRule(changed.diagnostics, 'null-device'), [], 'the project file still applies to the other rules');
+		} finally {
+			await client.shutdown();
+		}
+		const untrusted = await startServer({ rootUri: uriIn('.'), initializationOptions: { trusted: false }, extra: { workspaceFolders: [{ uri: uriIn('.'), name: 'ws' }] } });
+		try {
+			assert.equal(withRule(await open(untrusted, uriIn('drivers/meth.c'), METH), 'null-device').length, 1, 'the file of an untrusted workspace is not read');
+		} finally {
+			await untrusted.shutdown();
+			fs.rmSync(ws, { recursive: true, force: true });
+		}
+	});
+
 	test('initializationOptions.rules: off hides a rule, a level changes its severity', async () => {
 		const client = await startServer({ initializationOptions: { rules: { 'null-device': 'off', 'unchecked-mapping': 'info' } } });
 		try {
