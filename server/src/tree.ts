@@ -105,6 +105,9 @@ export class SyntaxNode {
 
   /** Descendants (this node included) of the given type(s), in document order. */
   descendantsOfType(types: string | string[]): SyntaxNode[] {
+    // Ids are given in document order, so a subtree is a range of them.
+    const last = this.lastDescendantId();
+    if (last - this.id >= INDEXED_SUBTREE) return this.doc.typeIndex(this).ofType(types, this.id, last);
     const wanted = typeof types === 'string' ? [types] : types;
     const out: SyntaxNode[] = [];
     const stack: SyntaxNode[] = [this];
@@ -115,14 +118,107 @@ export class SyntaxNode {
     }
     return out;
   }
+
+  /** This node and all its descendants, in document order. */
+  subtree(): SyntaxNode[] {
+    const last = this.lastDescendantId();
+    if (last - this.id >= INDEXED_SUBTREE) return this.doc.typeIndex(this).between(this.id, last);
+    const out: SyntaxNode[] = [];
+    const stack: SyntaxNode[] = [this];
+    while (stack.length) {
+      const n = stack.pop()!;
+      out.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+    }
+    return out;
+  }
+
+  /** The id of the last node of this subtree in document order. */
+  private lastDescendantId(): number {
+    let n: SyntaxNode = this;
+    while (n.children.length) n = n.children[n.children.length - 1];
+    return n.id;
+  }
+}
+
+/**
+ * Above this many nodes, descendantsOfType() answers from an index of the
+ * whole tree by type (built on first use) instead of walking the subtree:
+ * the analysis of a long function asks for every call, every assignment,
+ * every identifier of its body many times.
+ */
+const INDEXED_SUBTREE = 4096;
+
+/** Every node of a tree in document (id) order, and by type. */
+class TypeIndex {
+  private readonly byType = new Map<string, SyntaxNode[]>();
+  private readonly all: SyntaxNode[] = [];
+
+  constructor(root: SyntaxNode) {
+    const stack: SyntaxNode[] = [root];
+    while (stack.length) {
+      const n = stack.pop()!;
+      this.all.push(n);
+      const list = this.byType.get(n.type);
+      if (list) list.push(n);
+      else this.byType.set(n.type, [n]);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+    }
+  }
+
+  /** The nodes with ids in [first, last], in document order. */
+  between(first: number, last: number): SyntaxNode[] {
+    const base = this.all[0].id;
+    return this.all.slice(first - base, last - base + 1);
+  }
+
+  /** The nodes of the given type(s) with ids in [first, last], in document order. */
+  ofType(types: string | string[], first: number, last: number): SyntaxNode[] {
+    if (typeof types === 'string') return this.range(types, first, last);
+    if (types.length === 1) return this.range(types[0], first, last);
+    const out: SyntaxNode[] = [];
+    for (const t of new Set(types)) for (const n of this.range(t, first, last)) out.push(n);
+    return out.sort((a, b) => a.id - b.id);
+  }
+
+  private range(type: string, first: number, last: number): SyntaxNode[] {
+    const list = this.byType.get(type);
+    if (!list) return [];
+    const lo = lowerBound(list, first);
+    const hi = lowerBound(list, last + 1);
+    return list.slice(lo, hi);
+  }
+}
+
+/** The first index in `list` whose node id is at least `id`. */
+function lowerBound(list: SyntaxNode[], id: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].id < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The parsed text and its line starts, shared by all nodes of a copy. */
 class SourceText {
   private readonly lineStarts: number[] = [0];
+  private index?: TypeIndex;
 
   constructor(readonly text: string) {
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+  }
+
+  /** The type index of the tree `node` belongs to (one tree per text). */
+  typeIndex(node: SyntaxNode): TypeIndex {
+    if (!this.index) {
+      let root = node;
+      while (root.parent) root = root.parent;
+      this.index = new TypeIndex(root);
+    }
+    return this.index;
   }
 
   point(offset: number): Point {

@@ -104,8 +104,8 @@ export class NodeSet implements Iterable<number> {
   private touched?: Uint8Array;
   /** Entries in insertion order: a node id, -1 - chain index, or -1 - chain count - shared array index. */
   private order = new Int32Array(8);
-  private shared?: (readonly number[])[];
-  private sharedBits?: Uint8Array[];
+  private shared?: Cons<readonly number[]>[];
+  private sharedBits?: Set<Uint8Array>;
   private length = 0;
   private count = 0;
 
@@ -136,23 +136,21 @@ export class NodeSet implements Iterable<number> {
   }
 
   /**
-   * Adds a quiet stretch's nodes: `bits` marks them, `chunks` lists them;
-   * both are shared with every other set and never changed. Membership is a
-   * test of these bits too, so adding costs nothing per node. Iteration
+   * Adds a quiet stretch's nodes: `bits` marks them, `chunks` lists them
+   * (`size` in all); both are shared with every other set and never changed,
+   * and the set keeps one entry for the list. Membership is a test of these
+   * bits too, so adding costs nothing per node. Iteration
    * yields the chunks, so a node already in the set may come twice (its one
    * iterating reader reports per node, and findings are deduplicated), and
    * `size` counts it twice: it is only ever compared with 0.
    */
-  addShared(bits: Uint8Array, chunks: Cons<readonly number[]> | undefined): void {
-    if (this.sharedBits?.includes(bits)) return;
-    (this.sharedBits ??= []).push(bits);
+  addShared(bits: Uint8Array, chunks: Cons<readonly number[]> | undefined, size: number): void {
+    if (!chunks || this.sharedBits?.has(bits)) return;
+    (this.sharedBits ??= new Set()).add(bits);
     const chainCount = this.chains ? this.chains.members.length : 0;
-    for (let c = chunks; c; c = c.next) {
-      if (!c.item.length) continue;
-      this.count += c.item.length;
-      (this.shared ??= []).push(c.item);
-      this.push(-1 - chainCount - (this.shared.length - 1));
-    }
+    this.count += size;
+    (this.shared ??= []).push(chunks);
+    this.push(-1 - chainCount - (this.shared.length - 1));
   }
 
   has(id: number): boolean {
@@ -172,7 +170,7 @@ export class NodeSet implements Iterable<number> {
       const e = this.order[i];
       if (e >= 0) yield e;
       else if (-1 - e < chainCount) yield* this.chains!.members[-1 - e];
-      else yield* this.shared![-1 - e - chainCount];
+      else for (let c: Cons<readonly number[]> | undefined = this.shared![-1 - e - chainCount]; c; c = c.next) yield* c.item;
     }
   }
 
@@ -1558,11 +1556,22 @@ interface ExitGroup {
 interface StretchSummary {
   /** The nodes the stretch visits from its entry (held there), one array per statement. */
   visited?: Cons<readonly number[]>;
-  /** The same nodes as bits, made when the summary is first used. */
+  /** The same nodes as bits, and how many entries `visited` has, made when the summary is first used. */
   bits?: Uint8Array;
-  groups: ExitGroup[];
+  size?: number;
+  /**
+   * The labels it can jump to, one group per label and state, latest goto
+   * first. Built when the summary is first used: until then a summary that
+   * only puts its statement's gotos in front of the next statement's summary
+   * keeps them in `pending`, on top of the groups of `base`.
+   */
+  groups?: ExitGroup[];
   /** group key (`target|err|failed`) → index in `groups`. */
-  groupIndex: Map<string, number>;
+  groupIndex?: Map<string, number>;
+  /** A summary whose groups were built when it was made (the end of a stretch, or a merge of several rests). */
+  base?: StretchSummary;
+  /** Gotos in the order of the text, earlier than every goto of `base`. */
+  pending?: Cons<StretchExit>;
   /** The error states it falls out of the stretch with, into the first statement that is not simple. */
   continues: ErrState[];
 }
@@ -1735,41 +1744,56 @@ function stretchSummary(ctx: FunctionContext, sp: Spine, k: number, err: ErrStat
     }
     let sum: StretchSummary;
     if (rests.length === 1) {
+      // Statement j's gotos go in front of the rest's, as a shared list: no copy of the groups.
       const rest = rests[0]!;
-      sum = { visited: { item: part.visited, next: rest.visited }, groups: rest.groups.slice(), groupIndex: new Map(rest.groupIndex), continues: rest.continues };
+      let pending = rest.groups && !rest.base ? undefined : rest.pending;
+      for (let i = part.exits.length - 1; i >= 0; i--) pending = { item: part.exits[i], next: pending };
+      sum = { visited: { item: part.visited, next: rest.visited }, base: rest.groups && !rest.base ? rest : rest.base, pending, continues: rest.continues };
     } else {
       // No rest (the stretch ends here) or several: merge them into new lists.
       sum = { visited: { item: part.visited }, groups: [], groupIndex: new Map(), continues: [] };
       const continues = new Set<ErrState>(rests.length ? [] : states);
       for (const rest of rests) {
         for (let c = rest!.visited; c; c = c.next) sum.visited = { item: c.item, next: sum.visited };
-        for (const g of rest!.groups) addExit(sum, g.rep, g.others, false);
+        for (const g of groupsOf(rest!)) addExit(sum, g.rep, g.others, false);
         for (const x of rest!.continues) continues.add(x);
       }
       sum.continues = [...continues];
+      // Statement j comes before the rest: its exits join the groups as earlier gotos.
+      for (let i = part.exits.length - 1; i >= 0; i--) addExit(sum, part.exits[i], undefined, true);
     }
-    // Statement j comes before the rest: its exits join the groups as earlier gotos.
-    for (let i = part.exits.length - 1; i >= 0; i--) addExit(sum, part.exits[i], undefined, true);
     sp.summaries.set(key(j, e), sum);
   }
   return sp.summaries.get(key(k, err)) ?? null;
 }
 
+/** A summary's exit groups: its base's, with its pending gotos added as earlier ones, last first. */
+function groupsOf(sum: StretchSummary): ExitGroup[] {
+  if (sum.groups) return sum.groups;
+  sum.groups = sum.base ? sum.base.groups!.slice() : [];
+  sum.groupIndex = sum.base ? new Map(sum.base.groupIndex) : new Map();
+  const pending: StretchExit[] = [];
+  for (let c = sum.pending; c; c = c.next) pending.push(c.item);
+  for (let i = pending.length - 1; i >= 0; i--) addExit(sum, pending[i], undefined, true);
+  return sum.groups;
+}
+
 /** Adds an exit (with earlier ones) to a summary's groups; `earlier`: it comes before the group's gotos. */
 function addExit(sum: StretchSummary, x: StretchExit, others: Cons<StretchExit> | undefined, earlier: boolean): void {
   const g = `${x.target}|${x.err}|${x.failed ? 1 : 0}`;
-  const i = sum.groupIndex.get(g);
+  const groups = sum.groups!;
+  const i = sum.groupIndex!.get(g);
   if (i === undefined) {
-    sum.groupIndex.set(g, sum.groups.length);
-    sum.groups.push({ rep: x, others });
+    sum.groupIndex!.set(g, groups.length);
+    groups.push({ rep: x, others });
     return;
   }
-  const old = sum.groups[i];
-  if (earlier) sum.groups[i] = { rep: old.rep, others: { item: x, next: old.others } };
+  const old = groups[i];
+  if (earlier) groups[i] = { rep: old.rep, others: { item: x, next: old.others } };
   else {
     let list: Cons<StretchExit> | undefined = { item: old.rep, next: old.others };
     for (let c = others; c; c = c.next) list = { item: c.item, next: list };
-    sum.groups[i] = { rep: x, others: list };
+    groups[i] = { rep: x, others: list };
   }
 }
 
@@ -1954,15 +1978,20 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       if (sum) {
         if (!sum.bits) {
           sum.bits = new Uint8Array((ctx.cfg.nodes.length + 7) >> 3);
-          for (let c = sum.visited; c; c = c.next) for (const id of c.item) sum.bits[id >> 3] |= 1 << (id & 7);
+          sum.size = 0;
+          for (let c = sum.visited; c; c = c.next) {
+            for (const id of c.item) sum.bits[id >> 3] |= 1 << (id & 7);
+            sum.size += c.item.length;
+          }
         }
-        lc.heldNodes.addShared(sum.bits, sum.visited);
-        lc.liveNodes.addShared(sum.bits, sum.visited);
+        lc.heldNodes.addShared(sum.bits, sum.visited, sum.size!);
+        lc.liveNodes.addShared(sum.bits, sum.visited, sum.size!);
         visits += 1;
         // Groups are kept latest goto first; pushed in reverse, the latest is popped first, as the
         // depth-first walk reaches the last failure branch first.
-        for (let i = sum.groups.length - 1; i >= 0; i--) {
-          const g = sum.groups[i];
+        const groups = groupsOf(sum);
+        for (let i = groups.length - 1; i >= 0; i--) {
+          const g = groups[i];
           for (let c = g.others; c; c = c.next) merge(c.item.via, g.rep.via, g.rep.target);
           pushF(g.rep.target, 'ok', g.rep.err, g.rep.failed, g.rep.via, rebase(g.rep.steps, f.trail));
         }

@@ -93,14 +93,7 @@ export function isFieldKey(key: string): boolean {
 
 /** All descendants (including `node`) in document order. */
 export function walk(node: Node): Node[] {
-  const out: Node[] = [];
-  const stack: Node[] = [node];
-  while (stack.length) {
-    const n = stack.pop()!;
-    out.push(n);
-    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
-  }
-  return out;
+  return node.subtree();
 }
 
 export function isNullLiteral(node: Node): boolean {

@@ -136,16 +136,38 @@ function misuse(a: FunctionAnalysis, lc: Lifecycle): void {
  * PAGE_SIZE, …)` in the other): which one a release pairs with is not known.
  */
 export function ambiguousHandle(a: FunctionAnalysis, lc: Lifecycle): boolean {
-  const r = lc.resource;
-  // What is mapped: the stored handle, or for a scatterlist the list itself.
-  const identity = (x: Lifecycle) => x.resource.key || x.resource.bufferKey || '';
-  if (!identity(lc)) return false;
-  const shape = (x: Lifecycle) => {
-    const c = x.resource.call;
-    const arg = (i: number | undefined) => (i !== undefined && c.args[i] ? c.args[i].text.replace(/\s+/g, '') : '');
-    return `${c.name}|${arg(c.api.size)}|${arg(c.api.direction)}|${arg(c.api.nents)}`;
-  };
-  return a.lifecycles.some((o) => o !== lc && identity(o) === identity(lc) && o.resource.kind === r.kind && shape(o) !== shape(lc));
+  const key = identity(lc);
+  if (!key) return false;
+  let groups = ambiguityCache.get(a);
+  if (!groups) {
+    groups = new Map();
+    for (const o of a.lifecycles) {
+      const k = identity(o);
+      if (!k) continue;
+      const list = groups.get(k);
+      if (list) list.push(o);
+      else groups.set(k, [o]);
+    }
+    ambiguityCache.set(a, groups);
+  }
+  const same = groups.get(key)!;
+  if (same.length < 2) return false;
+  const mine = shape(lc);
+  return same.some((o) => o !== lc && o.resource.kind === lc.resource.kind && shape(o) !== mine);
+}
+
+const ambiguityCache = new WeakMap<FunctionAnalysis, Map<string, Lifecycle[]>>();
+
+/** What is mapped: the stored handle, or for a scatterlist the list itself. */
+function identity(x: Lifecycle): string {
+  return x.resource.key || x.resource.bufferKey || '';
+}
+
+/** The acquiring call's name and the arguments a release must repeat. */
+function shape(x: Lifecycle): string {
+  const c = x.resource.call;
+  const arg = (i: number | undefined) => (i !== undefined && c.args[i] ? c.args[i].text.replace(/\s+/g, '') : '');
+  return `${c.name}|${arg(c.api.size)}|${arg(c.api.direction)}|${arg(c.api.nents)}`;
 }
 
 /** Direction, size and count of the releases and syncs paired with a mapping. */
@@ -167,9 +189,8 @@ function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
     if (r.kind === 'sg') compareCount(a, lc, rel.call.node);
   }
   // Syncs of this mapping.
-  for (const call of a.fn.dmaCalls) {
+  for (const call of syncCalls(a)) {
     const api = call.api;
-    if (api.role !== 'sync' && api.role !== 'sync-sg' && api.role !== 'sync-sgtable') continue;
     // Only a sync this mapping reaches: not one of a handle re-assigned in between (another iteration's, another branch's).
     const at = a.fn.cfgNodeOf(call.node);
     if (at === undefined || !lc.liveNodes.has(at)) continue;
@@ -183,6 +204,18 @@ function pairing(a: FunctionAnalysis, lc: Lifecycle): void {
       compareCount(a, lc, call.node);
     }
   }
+}
+
+const syncCache = new WeakMap<FunctionAnalysis, FunctionAnalysis['fn']['dmaCalls']>();
+
+/** The function's sync calls, gathered once for all its mappings. */
+function syncCalls(a: FunctionAnalysis): FunctionAnalysis['fn']['dmaCalls'] {
+  let list = syncCache.get(a);
+  if (!list) {
+    list = a.fn.dmaCalls.filter((c) => c.api.role === 'sync' || c.api.role === 'sync-sg' || c.api.role === 'sync-sgtable');
+    syncCache.set(a, list);
+  }
+  return list;
 }
 
 /**
@@ -655,11 +688,21 @@ function mappedObject(a: FunctionAnalysis, lc: Lifecycle): string | undefined {
 }
 
 function doubleMap(a: FunctionAnalysis): void {
-  const maps = a.lifecycles.filter((lc) => (lc.resource.kind === 'map' || lc.resource.kind === 'sg') && mappedObject(a, lc));
-  for (const first of maps) {
-    for (const second of maps) {
+  // Mappings grouped by what they map, in the order of a.lifecycles.
+  const byObject = new Map<string, Lifecycle[]>();
+  const maps: [Lifecycle, Lifecycle[]][] = [];
+  for (const lc of a.lifecycles) {
+    if (lc.resource.kind !== 'map' && lc.resource.kind !== 'sg') continue;
+    const obj = mappedObject(a, lc);
+    if (!obj) continue;
+    let list = byObject.get(obj);
+    if (!list) byObject.set(obj, (list = []));
+    list.push(lc);
+    maps.push([lc, list]);
+  }
+  for (const [first, same] of maps) {
+    for (const second of same) {
       if (first === second || second.resource.call.node.id === first.resource.call.node.id) continue;
-      if (mappedObject(a, second) !== mappedObject(a, first)) continue;
       if (!first.heldNodes.has(second.resource.cfgNode)) continue;
       const dev1 = argText(first.resource.call.args, first.resource.call.api.device);
       const dev2 = argText(second.resource.call.args, second.resource.call.api.device);
