@@ -3,7 +3,8 @@
 // by calling the wasm runtime's cursor functions directly (parse.ts); these
 // tests check that it does, and that the copy it makes is the one the public
 // web-tree-sitter API gives, node for node, on every fixture driver and on
-// broken text.
+// broken text; and that queries on large subtrees, which an index answers,
+// give what a walk gives.
 
 const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -94,5 +95,45 @@ describe('tree copy', () => {
 		const tree = parser.parse('int main(void) { return 0; }');
 		assert.equal(tree.rootNode.type, 'translation_unit');
 		tree.delete();
+	});
+
+	test('queries on large subtrees (answered from an index by type) give what a walk of the subtree gives', () => {
+		const { generateBigFunction } = require('../bench/run.js');
+		// A whole file of driver code plus one long function: every subtree size, small and indexed.
+		const text = fs.readFileSync(fixtureFiles()[0], 'utf8') + generateBigFunction(1500, 15) + 'static void tail(void) { if (x) y(); }\n';
+		const tree = parser.parse(text);
+		let root;
+		try {
+			root = core.copyTree(tree, text, parser.walk(tree));
+		} finally {
+			tree.delete();
+		}
+		const plain = (node, types) => {
+			const out = [];
+			const stack = [node];
+			while (stack.length) {
+				const n = stack.pop();
+				if (!types || types.includes(n.type)) out.push(n);
+				for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+			}
+			return out;
+		};
+		const queries = [['call_expression'], ['identifier', 'field_identifier'], ['assignment_expression', 'update_expression', 'assignment_expression'], ['if_statement'], ['no_such_type']];
+		let indexed = 0;
+		for (const node of plain(root)) {
+			if (plain(node).length < 4096) continue;
+			indexed++;
+			assert.deepEqual(node.subtree().map((n) => n.id), plain(node).map((n) => n.id), node.type);
+			// Its own type (the node itself comes first) and the punctuation a subtree ends with.
+			for (const q of [...queries, [node.type], ['}'], [';', ')']]) {
+				const want = plain(node, q).map((n) => n.id);
+				assert.deepEqual(node.descendantsOfType(q).map((n) => n.id), want, `${node.type} ${q}`);
+				if (q.length === 1) assert.deepEqual(node.descendantsOfType(q[0]).map((n) => n.id), want, `${node.type} ${q[0]}`);
+			}
+		}
+		assert.ok(indexed >= 3, `${indexed} large subtrees`);
+		// A small subtree next to the large ones is still answered by its own walk, the same way.
+		const small = plain(root, ['function_definition']).at(-1);
+		assert.deepEqual(small.descendantsOfType('call_expression').map((n) => n.text), ['y()']);
 	});
 });
