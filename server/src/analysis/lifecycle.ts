@@ -43,9 +43,17 @@ export interface Step {
   message: string;
 }
 
-interface Trail {
+type Trail = StepTrail | RebasedTrail;
+
+interface StepTrail {
   step: Step;
   prev?: Trail;
+}
+
+/** A trail from a stretch summary (which starts from nothing) on top of the path that reached the stretch. */
+interface RebasedTrail {
+  relative: Trail;
+  base?: Trail;
 }
 
 export interface Release {
@@ -1797,14 +1805,9 @@ function addExit(sum: StretchSummary, x: StretchExit, others: Cons<StretchExit> 
   }
 }
 
-/** `relative` (a trail that starts from nothing) put on top of `base`. */
+/** `relative` (a trail that starts from nothing) put on top of `base`; the steps are joined when read. */
 function rebase(relative: Trail | undefined, base: Trail | undefined): Trail | undefined {
-  if (!relative) return base;
-  const steps: Step[] = [];
-  for (let t: Trail | undefined = relative; t; t = t.prev) steps.push(t.step);
-  let out = base;
-  for (let i = steps.length - 1; i >= 0; i--) out = { step: steps[i], prev: out };
-  return out;
+  return relative ? { relative, base } : base;
 }
 
 function walkScratch(ctx: FunctionContext, runs: Chains): WalkScratch {
@@ -1888,9 +1891,12 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   const seenStamp = w.seenStamp;
   const seenVia = w.seenVia;
   // Merges as three parallel lists (the goto merged, the goto it merged into, the node), one entry each.
-  const mergeFrom: number[] = [];
-  const mergeInto: number[] = [];
-  const mergeNode: number[] = [];
+  // A stretch's earlier gotos to one label merge into its last: one entry for the whole list
+  // (`-1 - i` for mergeLists[i]), expanded in place only when some leak needs the merges.
+  let mergeFrom: number[] = [];
+  let mergeInto: number[] = [];
+  let mergeNode: number[] = [];
+  const mergeLists: Cons<StretchExit>[] = [];
   const merge = (from: number, into: number, at: number) => {
     mergeFrom.push(from);
     mergeInto.push(into);
@@ -1992,7 +1998,10 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
         const groups = groupsOf(sum);
         for (let i = groups.length - 1; i >= 0; i--) {
           const g = groups[i];
-          for (let c = g.others; c; c = c.next) merge(c.item.via, g.rep.via, g.rep.target);
+          if (g.others) {
+            mergeLists.push(g.others);
+            merge(-mergeLists.length, g.rep.via, g.rep.target);
+          }
           pushF(g.rep.target, 'ok', g.rep.err, g.rep.failed, g.rep.via, rebase(g.rep.steps, f.trail));
         }
         for (const e of sum.continues) pushF(stretches.entryOf[m], 'ok', e, false, -1, f.trail);
@@ -2149,6 +2158,27 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   }
   // Gotos merged into an already-walked state leak wherever that state leaked
   // downstream of the merge point.
+  if (leakVia.length && mergeLists.length) {
+    const from: number[] = [];
+    const into: number[] = [];
+    const at: number[] = [];
+    for (let j = 0; j < mergeFrom.length; j++) {
+      if (mergeFrom[j] >= 0) {
+        from.push(mergeFrom[j]);
+        into.push(mergeInto[j]);
+        at.push(mergeNode[j]);
+        continue;
+      }
+      for (let c: Cons<StretchExit> | undefined = mergeLists[-1 - mergeFrom[j]]; c; c = c.next) {
+        from.push(c.item.via);
+        into.push(mergeInto[j]);
+        at.push(mergeNode[j]);
+      }
+    }
+    mergeFrom = from;
+    mergeInto = into;
+    mergeNode = at;
+  }
   for (let i = 0; i < leakVia.length; i++) {
     const leak = leakVia[i];
     for (let j = 0; j < mergeFrom.length; j++) {
@@ -2374,7 +2404,18 @@ function jumpTrail(node: CfgNode, prev: Trail | undefined): Trail {
 
 function toSteps(t: Trail | undefined): Step[] {
   const out: Step[] = [];
-  for (let c = t; c; c = c.prev) out.push(c.step);
+  // The bases of the rebased trails being read, to continue with once their relative steps are out.
+  const below: (Trail | undefined)[] = [];
+  for (let c = t; c || below.length; ) {
+    if (!c) c = below.pop();
+    else if ('relative' in c) {
+      below.push(c.base);
+      c = c.relative;
+    } else {
+      out.push(c.step);
+      c = c.prev;
+    }
+  }
   return out.reverse();
 }
 
