@@ -20,7 +20,8 @@
  *   lsp        the language server over stdio: cold open -> first
  *              diagnostics, then single-character edits, each waited for
  *   gen        one generated function of 1,000 ... 20,000 lines (in-process
- *              analyzeText and the CLI): does the cost stay linear?
+ *              analyzeText after a warm-up, the first analysis in a new
+ *              process, and the CLI): does the cost stay linear?
  *   breakdown  in-process, one thread: where the time of a scan goes (read,
  *              prefilter, parse, rules, serialisation) and how it grows with
  *              file size (the numbers behind docs/performance.md)
@@ -848,6 +849,14 @@ async function genSection(timeoutS) {
     }
     prev = { lines: lineCount, ms: ip.analyzeCpuMs };
     if (ip.analyzeMs < 60000) {
+      note(`gen: ${lineCount} lines, first analysis in a new process ...`);
+      const first = await runMeasured(process.execPath, [__filename, '--child', 'analyze', file, 'first'], { timeoutS });
+      try {
+        const f = JSON.parse(first.stdout);
+        Object.assign(row, { firstAnalyzeMs: f.analyzeMs, firstAnalyzeCpuMs: f.analyzeCpuMs });
+      } catch {
+        row.firstAnalyzeMs = null;
+      }
       note(`gen: ${lineCount} lines, dma-check on the file ...`);
       const cli = await runMeasured(process.execPath, [CLI, '--format', 'json', '--jobs', '1', file], { timeoutS });
       try {
@@ -856,6 +865,7 @@ async function genSection(timeoutS) {
         row.cliFindings = null;
       }
       row.cliWallS = cli.timedOut ? null : cli.wallS;
+      row.cliCpuS = cli.timedOut ? null : (cli.cpuS ?? null);
       row.cliPeakRssMB = cli.peakRssMB ?? null;
     } else {
       row.cliSkipped = 'the in-process analysis alone took over 60 s';
@@ -910,12 +920,18 @@ function instrument(core, clock = () => performance.now()) {
   return t;
 }
 
-async function childAnalyze(file) {
+/**
+ * One analyzeText() of `file`, timed. `warm` (the default) first analyses a
+ * 2,000-line function of the same shape, so that V8 has compiled the
+ * analyzer's code, as in a server or CLI that has analysed some files;
+ * `first` warms up on a 100-line function only, so the figure includes V8
+ * compiling the analyzer's hot code on its background threads.
+ */
+async function childAnalyze(file, mode = 'warm') {
   const core = loadCore();
   const t = instrument(core, cpuNow);
-  // Warm up: compile the wasm and let the JIT see the analysis once (the first
-  // real analysis in a process costs about a second more than later ones).
-  await core.analyzeText(generateBigFunction(100, 1));
+  // Warm up: compile the wasm and let the JIT see the analysis.
+  await core.analyzeText(mode === 'first' ? generateBigFunction(100, 1) : generateBigFunction(2000, 20));
   const text = fs.readFileSync(file, 'utf8');
   t.parseMs = 0;
   t.rulesMs = 0;
@@ -1195,10 +1211,10 @@ function report(results) {
     table('3. Language server over stdio (keystroke = didChange -> publishDiagnostics of that version; server CPU from /proc)', ['file', 'debounce ms', 'lines', 'open ms', 'open CPU ms', 'p50 ms', 'p95 ms', 'max ms', 'in DMA fns n: p50/p95', 'CPU ms/edit', 'VmHWM MB', 'diags'], rows);
   }
   if (results.gen) {
-    table('4. One generated function (checked maps + unwind ladder); analyzeText in-process, parse/rules in CPU ms', ['lines', 'maps', 'labels', 'analyzeText wall ms', 'CPU ms', 'parse', 'rules', 'CPU ms / 1k lines', 'growth exp.', 'CLI wall s', 'CLI RSS MB', 'findings'],
+    table('4. One generated function (checked maps + unwind ladder); analyzeText in-process after a 2,000-line warm-up, parse/rules in CPU ms; "first": the first analysis in a new process', ['lines', 'maps', 'labels', 'analyzeText wall ms', 'CPU ms', 'parse', 'rules', 'CPU ms / 1k lines', 'growth exp.', 'first wall / CPU ms', 'CLI wall s', 'CLI CPU s', 'CLI RSS MB', 'findings'],
       results.gen.map((g) => (g.skipped
-        ? [g.lines, g.maps, g.labels, `skipped (predicted ~${g.predictedAnalyzeS} s)`, '-', '-', '-', '-', '-', '-', '-', '-']
-        : [g.lines, g.maps, g.labels, g.analyzeMs ?? g.error, g.analyzeCpuMs, g.parseMs, g.rulesMs, g.analyzeCpuMsPer1kLines, g.growthExponent, g.cliWallS ?? (g.cliSkipped ? 'skipped' : null), g.cliPeakRssMB, g.findings])));
+        ? [g.lines, g.maps, g.labels, `skipped (predicted ~${g.predictedAnalyzeS} s)`, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-']
+        : [g.lines, g.maps, g.labels, g.analyzeMs ?? g.error, g.analyzeCpuMs, g.parseMs, g.rulesMs, g.analyzeCpuMsPer1kLines, g.growthExponent, g.firstAnalyzeMs !== undefined ? `${g.firstAnalyzeMs} / ${g.firstAnalyzeCpuMs}` : '-', g.cliWallS ?? (g.cliSkipped ? 'skipped' : null), g.cliCpuS ?? '-', g.cliPeakRssMB, g.findings])));
     const sk = results.gen.find((g) => g.skipped);
     if (sk) process.stdout.write(`skipped sizes: ${sk.skipped}\n`);
   }
@@ -1265,8 +1281,21 @@ function targets(results) {
   if (lp0) out.push({ figure: 'server peak RSS (VmHWM), lpfc_sli.c', target: `<= ${TARGETS.serverRssMB} MB`, measured: `${lp0.vmHwmMB} MB`, verdict: verdict(lp0.vmHwmMB, TARGETS.serverRssMB) });
   const big = results.gen && results.gen.find((r) => r.maps === 2000);
   if (big) {
-    const s = big.analyzeCpuMs !== null && big.analyzeCpuMs !== undefined ? round(big.analyzeCpuMs / 1000, 2) : null;
-    out.push({ figure: `generated function, ${big.lines} lines, 2,000 maps, 200 labels: analyzeText CPU`, target: `< ${TARGETS.bigFunctionS} s`, measured: s !== null ? `${s} s (wall ${round(big.analyzeMs / 1000, 2)} s)` : big.skipped ? `skipped: ${big.skipped}` : 'not measured', verdict: s !== null ? verdict(s, TARGETS.bigFunctionS) : 'missed' });
+    // Every figure a user meets must be under the target: the analysis (CPU, V8 warm), the
+    // first analysis in a new process (wall), the CLI on the file from start to exit (wall).
+    const sec = (ms) => (ms !== null && ms !== undefined ? round(ms / 1000, 2) : null);
+    const cpu = sec(big.analyzeCpuMs);
+    const firstWall = sec(big.firstAnalyzeMs);
+    const parts = [cpu, firstWall, big.cliWallS ?? null];
+    const worst = parts.every((x) => x !== null) ? Math.max(...parts) : null;
+    out.push({
+      figure: `generated function, ${big.lines} lines, 2,000 maps, 200 labels`,
+      target: `< ${TARGETS.bigFunctionS} s`,
+      measured: cpu !== null
+        ? `analyzeText ${cpu} s CPU (${sec(big.analyzeMs)} s wall); first analysis in a new process ${firstWall ?? '-'} s wall (${sec(big.firstAnalyzeCpuMs) ?? '-'} s CPU, with V8 compiling the analyzer); dma-check on the file ${big.cliWallS ?? '-'} s wall`
+        : big.skipped ? `skipped: ${big.skipped}` : 'not measured',
+      verdict: worst !== null ? verdict(worst, TARGETS.bigFunctionS) : 'missed',
+    });
   }
   return out;
 }
@@ -1275,7 +1304,7 @@ function targets(results) {
 
 async function main() {
   const opt = parseArgs(process.argv.slice(2));
-  if (opt.child === 'analyze') return childAnalyze(opt.childArgs[0]);
+  if (opt.child === 'analyze') return childAnalyze(opt.childArgs[0], opt.childArgs[1]);
   if (opt.child === 'breakdown') return childBreakdown(opt.childArgs[0], opt.childArgs[1]);
   if (opt.child) die(`unknown child mode ${opt.child}`);
 
