@@ -878,8 +878,11 @@ async function genSection(timeoutS) {
 // ---------------------------------------------------------------------------
 // 5. Breakdown (child process): where the time goes, and cost by file size
 
+/** The analysis core, with the V8 settings dma-check and the server run it with. */
 function loadCore() {
-  return require(path.join(DIST, 'core.js'));
+  const core = require(path.join(DIST, 'core.js'));
+  if (typeof core.tuneV8ForAnalysis === 'function') core.tuneV8ForAnalysis();
+  return core;
 }
 
 /** CPU time of this process in ms (user + system): robust against other load on a shared machine. */

@@ -8,6 +8,7 @@
 import * as os from 'os';
 import { Worker, isMainThread, parentPort } from 'worker_threads';
 import { FileAnalyzer, isRuleId, RULES } from '../index';
+import { tuneV8ForAnalysis } from '../v8flags';
 import type { SeveritySetting } from '../types';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -17,6 +18,8 @@ import { changedLines, type ChangedLines } from './diff';
 import { processFile, type FileJob, type FileOutcome } from './process';
 import { formatGcc, formatJson, formatSarif, formatText, summaryLine } from './format';
 import { writeHtmlReport } from './html';
+
+tuneV8ForAnalysis();
 
 const VERSION = '0.1.0';
 

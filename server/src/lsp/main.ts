@@ -22,6 +22,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { PassThrough } from 'stream';
 import { setFlagsFromString } from 'v8';
 import { CParser, FileAnalyzer, fixText } from '../index';
+import { tuneV8ForAnalysis } from '../v8flags';
 import { diffEdit } from '../fixes/apply';
 import type { AnalyzeOptions, Finding, SeveritySetting } from '../types';
 import { ConfigResolver, isIgnored } from '../cli/config';
@@ -43,8 +44,10 @@ const BUSY_NOTICE_LINES = 5000;
 // loaded: the first analysis after a cold start then takes about half the
 // CPU (the optimising tier-up competes with it). The server parses a few
 // functions per edit, so the faster optimised code would not pay off; the
-// CLI, which parses whole trees, keeps the default.
+// CLI, which parses whole trees, keeps the default. No TurboFan inlining, as
+// in the CLI (see v8flags.ts).
 setFlagsFromString('--liftoff-only');
+tuneV8ForAnalysis();
 
 interface DocState {
   doc: TextDocument;
