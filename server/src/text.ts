@@ -274,9 +274,12 @@ export function detached(s: string): string {
 
 /**
  * Lines of code the preprocessor drops: the branches of `#if 0`, `#if X`
- * with `#define X 0` in the file, and the `#else` of `#if 1`, as
- * [first, last] line ranges (0-based). Anything whose value the file does
- * not give (`#ifdef`, `defined()`, config symbols) counts as live.
+ * with `#define X 0` in the file, the `#else` of `#if 1`, and the branches
+ * of `#ifdef X`, `#ifndef X` and `#if defined(X)` that the file itself
+ * decides: X was `#define`d or `#undef`ed earlier in it, outside any
+ * conditional whose outcome is unknown. Returned as [first, last] line
+ * ranges (0-based). Anything else (config symbols, names a header may
+ * define) counts as live.
  */
 export function deadLineRanges(text: string, lines: LineIndex, defines: Map<string, string>): [number, number][] {
   const out: [number, number][] = [];
@@ -284,22 +287,35 @@ export function deadLineRanges(text: string, lines: LineIndex, defines: Map<stri
   // One frame per open conditional: is the current branch dead, live for sure, or unknown; and was a branch taken.
   const stack: { state: 'dead' | 'true' | 'unknown'; taken: boolean }[] = [];
   const deadDepth = () => stack.some((f) => f.state === 'dead');
+  // Names the file has #defined (true) or #undefed (false) so far, where that is certain.
+  const known = new Map<string, boolean>();
+  const isDefined = (name: string) => known.get(name);
   let deadFrom = -1;
   for (let at = text.indexOf('#'); at >= 0; at = text.indexOf('#', at + 1)) {
     let start = at;
     while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
     if (start > 0 && text[start - 1] !== '\n') continue;
     const end = text.indexOf('\n', at);
-    const directive = /^#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b(.*)$/.exec(text.slice(at, end < 0 ? text.length : end).replace(/\r$/, ''));
+    const directive = /^#[ \t]*(if|ifdef|ifndef|elif|else|endif|define|undef)\b(.*)$/.exec(text.slice(at, end < 0 ? text.length : end).replace(/\r$/, ''));
     if (!directive) continue;
     const line = lines.positionAt(at).line;
     const [, kind, rest] = directive;
     const top = stack[stack.length - 1];
+    if (kind === 'define' || kind === 'undef') {
+      const name = /^[ \t]+([A-Za-z_]\w*)/.exec(rest)?.[1];
+      if (!name || deadDepth()) continue;
+      // Under a conditional the file cannot decide, whether it happens is unknown.
+      if (stack.some((f) => f.state === 'unknown')) known.delete(name);
+      else known.set(name, kind === 'define');
+      continue;
+    }
     if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
-      const v = kind === 'if' ? evaluate(rest, defines) : undefined;
+      const name = kind === 'if' ? undefined : /^[ \t]+([A-Za-z_]\w*)/.exec(rest)?.[1];
+      const d = name !== undefined ? isDefined(name) : undefined;
+      const v = kind === 'if' ? evaluate(rest, defines, isDefined) : d === undefined ? undefined : kind === 'ifdef' ? d : !d;
       stack.push({ state: v === false ? 'dead' : v === true ? 'true' : 'unknown', taken: v === true });
     } else if (kind === 'elif' && top) {
-      const v = evaluate(rest, defines);
+      const v = evaluate(rest, defines, isDefined);
       if (top.taken) top.state = 'dead';
       else if (top.state === 'dead') {
         top.state = v === false ? 'dead' : v === true ? 'true' : 'unknown';
@@ -321,9 +337,17 @@ export function deadLineRanges(text: string, lines: LineIndex, defines: Map<stri
   return out;
 }
 
-/** `0`, `1`, or a name the file #defines to one of them; undefined for anything else. */
-function evaluate(expr: string, defines: Map<string, string>): boolean | undefined {
+/**
+ * `0`, `1`, a name the file #defines to one of them, or `defined(X)` /
+ * `!defined(X)` of a name the file decides; undefined for anything else.
+ */
+function evaluate(expr: string, defines: Map<string, string>, isDefined: (name: string) => boolean | undefined = () => undefined): boolean | undefined {
   let e = expr.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '').trim();
+  const test = /^(!\s*)?defined\s*(?:\(\s*([A-Za-z_]\w*)\s*\)|\s([A-Za-z_]\w*))$/.exec(e);
+  if (test) {
+    const d = isDefined(test[2] ?? test[3]);
+    return d === undefined ? undefined : test[1] ? !d : d;
+  }
   for (let i = 0; i < 4 && /^[A-Za-z_]\w*$/.test(e); i++) {
     const d = defines.get(e);
     if (d === undefined) return undefined;

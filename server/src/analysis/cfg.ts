@@ -110,7 +110,8 @@ class Builder {
         let back = head.id;
         if (update) back = this.add('stmt', update, [head.id]).id;
         const bodyEntry = body ? this.build(body, back, { breakTo: next, continueTo: back }) : back;
-        head.succ = cond ? [bodyEntry, next] : [bodyEntry, next];
+        // `for (;;)`: the body always runs; only a break or a jump leaves.
+        head.succ = cond ? [bodyEntry, next] : [bodyEntry];
         if (init) return this.add('stmt', init, [head.id]).id;
         return head.id;
       }

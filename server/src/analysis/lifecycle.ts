@@ -234,6 +234,8 @@ const PRINTS = /^(?:printk|pr_\w+|dev_(?:err|warn|info|dbg|notice|vdbg|err_ratel
 /** A driver's own logging macro (`wil_dbg_misc`, `vchiq_log_trace`, `ASC_DBG`): it prints the pointer, it does not dereference it. */
 const DRIVER_PRINTS = /(?:^|_)(?:v?dbg|debug|log|trace|printk?|info|notice|warn|DBG|DEBUG|LOG|TRACE|PRINTK?|INFO|WARN)(?:_[a-z0-9]+)?$|^(?:DBG|DEBUG|LOG|TRACE|PRINTK?)(?:_|$)/;
 const TRANSPARENT = new Set(['unlikely', 'likely', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE']);
+/** Assertions: a DMA address they compare is not handed to anything (`BUG_ON(handle != virt_to_phys(buf));`). */
+const ASSERTIONS = new Set(['BUG_ON', 'WARN_ON', 'WARN_ON_ONCE', 'WARN', 'WARN_ONCE', 'BUILD_BUG_ON']);
 
 export function kindOf(api: ApiEntry): ResourceKind | undefined {
   switch (api.role) {
@@ -466,7 +468,9 @@ function flowFacts(ctx: FunctionContext): FlowFacts {
       onlyFor = inner.id;
       right = stripParens(right.childForFieldName('left')!);
     }
-    if (right.type === 'identifier' || right.type === 'field_expression' || right.type === 'subscript_expression') copies.push({ from: keyOf(ctx, right), to: keyOf(ctx, l), at: n.endIndex, onlyFor });
+    // `rxdp->Buffer0_ptr = *temp0 = dma_map_single(...)`: a dereference names a handle too.
+    const deref = right.type === 'pointer_expression' && right.child(0)?.text === '*';
+    if (right.type === 'identifier' || right.type === 'field_expression' || right.type === 'subscript_expression' || (deref && onlyFor !== undefined)) copies.push({ from: keyOf(ctx, right), to: keyOf(ctx, l), at: n.endIndex, onlyFor });
     if (right.type === 'call_expression' && MAP_CHECK.test(callName(right))) holders.add(l.text);
   }
   f = { nodes: [], conds: [], copies, holders };
@@ -521,6 +525,8 @@ function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
       if (release && callArgs(n).some((a) => stripParens(a).type === 'call_expression')) helperCall = true;
       for (const a of callArgs(n)) {
         mentions.add(keyOf(ctx, a));
+        const deref = wideCastDerefKey(ctx, a);
+        if (deref !== undefined) mentions.add(deref);
         if (release) mentions.add(canonicalKey(ctx, keyOf(ctx, a)));
         const inner = addressOf(a);
         if (inner) mentions.add(keyOf(ctx, inner));
@@ -964,7 +970,41 @@ export function testOf(ctx: FunctionContext, r: Resource, cond: Node, acquired: 
   return undefined;
 }
 
+/** Types as wide as a dma_addr_t: a cast to one of them keeps the handle whole. */
+const WIDE_TYPE = /^(?:dma_addr_t|u64|__u64|uint64_t|unsigned\s+long\s+long|phys_addr_t)$/;
+
+/** `(dma_addr_t)*rbuf`, `(u64)h`: the value inside a cast that loses nothing of a handle. */
+function wideCastValue(n: Node): Node | undefined {
+  const s = stripParens(n);
+  if (s.type !== 'cast_expression') return undefined;
+  const type = s.childForFieldName('type');
+  const value = s.childForFieldName('value');
+  return type && value && WIDE_TYPE.test(type.text.trim()) ? value : undefined;
+}
+
+/**
+ * `(dma_addr_t)*rbuf` as tree-sitter reads it without the typedef: a
+ * multiplication of a parenthesised type name by `rbuf`. The key of `*rbuf`
+ * when the type is a wide one.
+ */
+function wideCastDerefKey(ctx: FunctionContext, n: Node): string | undefined {
+  const s = stripParens(n);
+  if (s.type !== 'binary_expression' || s.child(1)?.text !== '*') return undefined;
+  const left = s.childForFieldName('left');
+  const right = s.childForFieldName('right');
+  if (!left || !right || left.type !== 'parenthesized_expression' || !WIDE_TYPE.test(left.text.slice(1, -1).trim())) return undefined;
+  const operand = stripParens(right);
+  return operand.type === 'identifier' || operand.type === 'field_expression' ? `*${keyOf(ctx, operand)}` : undefined;
+}
+
 function isHandle(ctx: FunctionContext, r: Resource, n: Node): boolean {
+  const inner = wideCastValue(n);
+  if (inner) return isHandle(ctx, r, inner);
+  const deref = wideCastDerefKey(ctx, n);
+  if (deref !== undefined) {
+    const after = r.aliasAfter.get(deref);
+    return r.keys.has(deref) && (after === undefined || n.startIndex >= after);
+  }
   const s = stripParens(n);
   if (s.id === r.call.node.id) return true;
   if (s.type === 'assignment_expression') {
@@ -1471,6 +1511,12 @@ interface NodeEffects {
   companionAt: Map<Node, number>;
   /** Copies of the handle into another of its names (`chunks[i].dma_addr = addr;`): no use while a check follows. */
   copies: Node[];
+  /**
+   * A call of a same-file helper that tests the handle it is given with
+   * dma_mapping_error() (`ret = foo_set_tb(trans, tfd, phys, len);`): the
+   * check happens there, and the caller tests what the helper returns.
+   */
+  checkedBy?: Node;
 }
 
 const MAX_VISITS = 200_000;
@@ -2072,6 +2118,13 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       }
     }
 
+    // Checked by a helper it is given (which may also release it): no longer unchecked.
+    if (e.checkedBy && state === 'unchecked') {
+      lc.checked = true;
+      lc.checkedProperly = true;
+      state = 'maybe';
+    }
+
     // Releases. Unwinding an array of mappings in a loop releases the earlier
     // elements, not the one whose mapping just failed.
     // A failed mapping is released only under a name it had before it failed:
@@ -2110,6 +2163,12 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     const err = e.err ?? f.err;
     switch (node.kind) {
       case 'return': {
+        // `return unlikely(dma_mapping_error(dev, addr)) ? -ENOMEM : 0;`
+        if (state === 'unchecked' && concernsHere(node.id) && containsCheckOf(ctx, r, node.ast!)) {
+          lc.checked = true;
+          lc.checkedProperly = true;
+          continue;
+        }
         if (concernsHere(node.id) && mentionsKeys(ctx, r, node.ast!)) {
           lc.returned = true;
           continue;
@@ -2661,6 +2720,7 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
       if (!name) continue;
       if (n.id === r.call.node.id) continue;
       const args = callArgs(n);
+      if (r.kind === 'map' && node.kind !== 'cond' && ctx.facts.summaries.get(name)?.checksMapping && args.some((a) => isHandle(ctx, r, a))) e.checkedBy ??= n;
       const m = releaseMatch(ctx, r, name, args);
       if (m.match) {
         const api = lookupApi(name);
@@ -2672,9 +2732,16 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
         continue;
       }
       if (MAP_CHECK.test(name) || ctx.facts.checkHelpers.has(name) || PRINTS.test(name) || (DRIVER_PRINTS.test(name) && !ctx.facts.summaries.has(name) && !lookupApi(name))) for (const a of args) excluded.add(a.id);
-      if (name === 'sizeof') for (const a of args) excluded.add(a.id);
+      if (name === 'sizeof' || (r.kind === 'map' && ASSERTIONS.has(name))) for (const a of args) excluded.add(a.id);
     } else if (n.type === 'sizeof_expression') {
       excluded.add(n.id);
+    } else if (n.type === 'declaration') {
+      // `dma_addr_t tb_phys;` reached again around a loop: a new variable, not a use of the old value.
+      for (const d of n.childrenForFieldName('declarator')) {
+        if (d.type !== 'identifier') continue;
+        excluded.add(d.id);
+        if (d.text === r.key) e.reassigns = true;
+      }
     } else if (n.type === 'update_expression') {
       const target = n.childForFieldName('argument');
       if (target && r.key && basesOf(r).has(target.text.replace(/\s+/g, ''))) e.reassigns = true;
@@ -2786,6 +2853,8 @@ function isDescriptorValue(ctx: FunctionContext, r: Resource, value: Node): bool
   for (;;) {
     if (v.type === 'cast_expression') v = stripParens(v.childForFieldName('value')!);
     else if (v.type === 'call_expression' && TO_DEVICE_VALUE.test(callName(v)) && callArgs(v).length === 1) v = stripParens(callArgs(v)[0]);
+    // `srcs[i] = um->addr[i] + src->off;`: an address inside the mapping.
+    else if (v.type === 'binary_expression' && v.child(1)?.text === '+' && v.childForFieldName('left')) v = stripParens(v.childForFieldName('left')!);
     else break;
   }
   return (v.type === 'identifier' || v.type === 'field_expression' || v.type === 'subscript_expression') && isKey(ctx, r, v);

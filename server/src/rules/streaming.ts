@@ -62,7 +62,10 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
     a.report({
       rule: 'unchecked-mapping',
       node: r.call.node,
-      message: `${r.call.name}()${what} ${missing} dma_mapping_error(); on failure the device gets an invalid address`,
+      // A map whose address nobody keeps (done for its cache maintenance): the mapping also leaks.
+      message: r.use === 'discarded' || (!lc.checked && overwrittenAtOnce(r))
+        ? `${r.call.name}()${r.use === 'discarded' ? ' result is discarded' : `${what} is overwritten by the next statement`}: the mapping is never tested with dma_mapping_error() and can never be unmapped (for cache maintenance on a buffer the device already has, dma_sync_single_for_device() is the call)`
+        : `${r.call.name}()${what} ${missing} dma_mapping_error(); on failure the device gets an invalid address`,
       steps: lc.uncheckedUse?.steps ?? [{ node: r.call.node, message: 'mapped here' }],
       fix: () => insertCheckFix(a.fn, a.lifecycles, lc),
     });
@@ -87,6 +90,19 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
       message: `${r.call.name}() returns 0 or a negative errno, and the result is ignored: a failed mapping goes to the device`,
     });
   }
+}
+
+/** `desc->addr = dma_map_single(...); desc->addr = CPHYSADDR(buf);`: the next statement of the block stores something else in the same place. */
+function overwrittenAtOnce(r: Lifecycle['resource']): boolean {
+  if (!r.lhs) return false;
+  let stmt: Node = r.call.node;
+  while (stmt.parent && stmt.parent.type !== 'compound_statement') stmt = stmt.parent;
+  const next = stmt.nextNamedSibling;
+  const asg = next?.type === 'expression_statement' ? next.namedChild(0) : null;
+  if (!asg || asg.type !== 'assignment_expression' || asg.child(1)?.text !== '=') return false;
+  const target = r.lhs.text.replace(/\s+/g, '');
+  const right = asg.childForFieldName('right');
+  return asg.childForFieldName('left')?.text.replace(/\s+/g, '') === target && !!right && !right.text.replace(/\s+/g, '').includes(target);
 }
 
 /** A `!addr` test more than three lines after the map: a sentinel or a debug print, not meant as the map's check. */
