@@ -30,8 +30,8 @@ export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 interface ParsedFunction {
   text: string;
-  /** The wasm tree, kept as the base of the next incremental parse. */
-  tree: Tree;
+  /** The wasm tree, kept as the base of the next incremental parse (none in one-shot mode). */
+  tree?: Tree;
   /** Its plain copy, which the analysis reads. */
   root: Node;
   summary: FunctionSummary;
@@ -62,10 +62,19 @@ export class FileAnalyzer {
   /** Edits noted since the last analysis (offsets into the text of the moment). */
   private pendingEdits: { start: number; oldEnd: number; text: string }[] = [];
 
-  constructor(private readonly parser: CParser) {}
+  /**
+   * `oneShot`: every text is analysed once (dma-check), so nothing is kept
+   * for the next analysis of the same document: no findings cache (and no
+   * signature of the file facts for it), no text-scan cache, and each wasm
+   * tree is freed as soon as it is copied.
+   */
+  constructor(
+    private readonly parser: CParser,
+    private readonly options: { oneShot?: boolean } = {},
+  ) {}
 
-  static async create(): Promise<FileAnalyzer> {
-    return new FileAnalyzer(await CParser.get());
+  static async create(options: { oneShot?: boolean } = {}): Promise<FileAnalyzer> {
+    return new FileAnalyzer(await CParser.get(), options);
   }
 
   /**
@@ -78,7 +87,7 @@ export class FileAnalyzer {
     if (!seg) return;
     const text = this.lastText.slice(seg.headerStart, seg.end);
     const parsed = this.parsed.get(text);
-    if (!parsed) return;
+    if (!parsed?.tree) return;
     const base = seg.start;
     const prefix = seg.headerStart - seg.start;
     const rel = (offset: number) => offset - base;
@@ -123,11 +132,25 @@ export class FileAnalyzer {
       this.lastText = text;
       return result;
     }
+    const oneShot = !!this.options.oneShot;
     const work = this.textWorkAfterEdit(text) ?? fullTextWork(text);
     this.lastTextWork = work;
     const { lines, segments, textFacts } = work;
     result.stats.functions = segments.length;
-    const facts: FileFacts = { ...emptyFacts(path), ...textFacts, checkHelpers: new Set(textFacts.checkHelpers) };
+    const facts: FileFacts = {
+      ...emptyFacts(path),
+      defines: textFacts.defines,
+      irqHandlers: textFacts.irqHandlers,
+      probeFunctions: textFacts.probeFunctions,
+      removeFunctions: textFacts.removeFunctions,
+      checkHelpers: new Set(textFacts.checkHelpers),
+    };
+    // Scanned from the text when first read.
+    Object.defineProperties(facts, {
+      globals: { get: () => textFacts.globals, enumerable: true },
+      globalPointers: { get: () => textFacts.globalPointers, enumerable: true },
+      pointerMembers: { get: () => textFacts.pointerMembers, enumerable: true },
+    });
 
     // Phase 1: parse the functions that mention the DMA API; summarise them.
     const segTexts = segments.map((s) => text.slice(s.headerStart, s.end));
@@ -136,17 +159,20 @@ export class FileAnalyzer {
     const parse = (i: number) => {
       const seg = segments[i];
       const t = segTexts[i];
-      let p = this.parsed.get(t);
+      let p = oneShot ? undefined : this.parsed.get(t);
       if (!p) {
         const edited = this.editedTrees.get(seg.start);
         // The cache, the tree copy and the findings outlive this text: they keep their own copy of the function.
-        const own = detached(t);
+        const own = oneShot ? t : detached(t);
         const source = segmentParseText(own, seg);
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
         const root = copyTree(tree, source, this.parser.walk(tree));
         const fn = findFunctionNode(root);
         p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
-        this.parsed.set(own, p);
+        if (oneShot) {
+          tree.delete();
+          p.tree = undefined;
+        } else this.parsed.set(own, p);
       }
       liveParsed.add(t);
       parsedBySeg[i] = p;
@@ -160,6 +186,7 @@ export class FileAnalyzer {
     // the file has a remove callback, for everything it can reach.
     const scansOf = (i: number) => {
       const t = segTexts[i];
+      if (oneShot) return { cleanups: new Map<string, string[]>() } as { callees?: Set<string>; cleanups: Map<string, string[]> };
       let scans = this.textScans.get(t);
       if (!scans) {
         scans = { cleanups: new Map() };
@@ -168,8 +195,10 @@ export class FileAnalyzer {
       return scans;
     };
     const calleesOf = (i: number): Set<string> => {
+      const body = segTexts[i].slice(segments[i].bodyStart - segments[i].headerStart);
+      if (oneShot) return scanCallees(body);
       const scans = scansOf(i);
-      scans.callees ??= scanCallees(detached(segTexts[i].slice(segments[i].bodyStart - segments[i].headerStart)));
+      scans.callees ??= scanCallees(detached(body));
       return scans.callees;
     };
     const segIndex = new Map<string, number>();
@@ -254,7 +283,7 @@ export class FileAnalyzer {
     }
 
     // Phase 3: analyse each parsed function, cached by its text and the file facts.
-    const factsKey = `${hashText(factsSignature(facts))}:${path}`;
+    const factsKey = oneShot ? '' : `${hashText(factsSignature(facts))}:${path}`;
     const liveResults = new Set<string>();
     for (let i = 0; i < segments.length; i++) {
       const p = parsedBySeg[i];
@@ -262,10 +291,10 @@ export class FileAnalyzer {
       const seg = segments[i];
       const key = factsKey;
       const cacheKey = p.text;
-      let cached = options.withFixes ? undefined : this.results.get(cacheKey);
+      let cached = options.withFixes || oneShot ? undefined : this.results.get(cacheKey);
       if (!cached || cached.key !== key) {
         cached = { key, ...this.analyzeFunction(p, seg, facts, path, !!options.withFixes) };
-        if (!options.withFixes) this.results.set(cacheKey, cached);
+        if (!options.withFixes && !oneShot) this.results.set(cacheKey, cached);
       }
       liveResults.add(cacheKey);
       if (cached.failure) result.failures.push({ functionName: seg.name, error: cached.failure });
@@ -276,7 +305,7 @@ export class FileAnalyzer {
     // Drop cache entries for functions that no longer exist.
     for (const [t, p] of this.parsed) {
       if (!liveParsed.has(t)) {
-        p.tree.delete();
+        p.tree?.delete();
         this.parsed.delete(t);
       }
     }
@@ -362,7 +391,7 @@ export class FileAnalyzer {
   }
 
   dispose(): void {
-    for (const p of this.parsed.values()) p.tree.delete();
+    for (const p of this.parsed.values()) p.tree?.delete();
     this.parsed.clear();
     for (const e of this.editedTrees.values()) e.tree.delete();
     this.editedTrees.clear();

@@ -80,7 +80,25 @@ export interface TextFacts {
 }
 
 export function scanTextFacts(text: string): TextFacts {
-  const facts: TextFacts = { globals: new Set(), globalPointers: new Set(), pointerMembers: new Set(), defines: new Map(), checkHelpers: new Set(), irqHandlers: new Set(), probeFunctions: new Set(), removeFunctions: new Set() };
+  // Declarations are scanned when a rule first asks (few do: most files map locals and fields).
+  let declarations: Pick<TextFacts, 'globals' | 'globalPointers' | 'pointerMembers'> | undefined;
+  const declared = () => (declarations ??= scanDeclarations(text));
+  const facts = {
+    defines: new Map(),
+    checkHelpers: new Set(),
+    irqHandlers: new Set(),
+    probeFunctions: new Set(),
+    removeFunctions: new Set(),
+    get globals() {
+      return declared().globals;
+    },
+    get globalPointers() {
+      return declared().globalPointers;
+    },
+    get pointerMembers() {
+      return declared().pointerMembers;
+    },
+  } as TextFacts;
   if (text.includes('mapping_error')) {
     CHECK_MACRO.lastIndex = 0;
     let c: RegExpExecArray | null;
@@ -89,13 +107,6 @@ export function scanTextFacts(text: string): TextFacts {
   DEFINE.lastIndex = 0;
   let d: RegExpExecArray | null;
   while ((d = DEFINE.exec(text))) facts.defines.set(d[1], d[2].replace(/\/\*.*?\*\//g, '').trim());
-  GLOBAL_OBJECT.lastIndex = 0;
-  let g: RegExpExecArray | null;
-  while ((g = GLOBAL_OBJECT.exec(text))) facts.globals.add(g[1]);
-  GLOBAL_POINTER.lastIndex = 0;
-  while ((g = GLOBAL_POINTER.exec(text))) facts.globalPointers.add(g[1]);
-  POINTER_MEMBER.lastIndex = 0;
-  while ((g = POINTER_MEMBER.exec(text))) facts.pointerMembers.add(g[1]);
   if (text.includes('.probe') || text.includes('.remove')) {
     DRIVER_CALLBACK.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -115,6 +126,19 @@ export function scanTextFacts(text: string): TextFacts {
     }
   }
   return facts;
+}
+
+/** File-scope arrays, objects and pointers, and pointer members of the file's structs. */
+function scanDeclarations(text: string): Pick<TextFacts, 'globals' | 'globalPointers' | 'pointerMembers'> {
+  const out = { globals: new Set<string>(), globalPointers: new Set<string>(), pointerMembers: new Set<string>() };
+  let g: RegExpExecArray | null;
+  GLOBAL_OBJECT.lastIndex = 0;
+  while ((g = GLOBAL_OBJECT.exec(text))) out.globals.add(g[1]);
+  GLOBAL_POINTER.lastIndex = 0;
+  while ((g = GLOBAL_POINTER.exec(text))) out.globalPointers.add(g[1]);
+  POINTER_MEMBER.lastIndex = 0;
+  while ((g = POINTER_MEMBER.exec(text))) out.pointerMembers.add(g[1]);
+  return out;
 }
 
 /** Splits a call's argument text starting just after its `(`. */

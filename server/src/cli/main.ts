@@ -153,7 +153,8 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' | 'list' {
 async function runJobs(jobs: FileJob[], threads: number, onDone: (o: FileOutcome) => void): Promise<void> {
   // Small runs stay in-process: a worker costs a wasm compile.
   if (threads <= 1 || jobs.length < 8) {
-    const analyzer = await FileAnalyzer.create();
+    // Each file is analysed once, unless --fix analyses it again after each round of fixes.
+    const analyzer = await FileAnalyzer.create({ oneShot: !jobs.some((j) => j.fix) });
     for (const job of jobs) {
       onDone(processFile(analyzer, job, !!job.keepSource));
     }
@@ -200,7 +201,7 @@ function fileSize(file: string): number {
 function workerMain(): void {
   let analyzer: Promise<FileAnalyzer> | undefined;
   parentPort!.on('message', async (job: FileJob) => {
-    analyzer ??= FileAnalyzer.create();
+    analyzer ??= FileAnalyzer.create({ oneShot: !job.fix });
     const a = await analyzer;
     const outcome = processFile(a, job, !!job.keepSource);
     // A fresh analyzer per file would be slower; clear its caches instead to bound memory.
