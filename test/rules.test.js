@@ -104,3 +104,21 @@ for (const fx of fixtures) {
     assert.equal(keepsOtherLines(fx.text, first.text, touched), undefined);
   });
 }
+
+test('one-shot analysis (as dma-check runs it) finds what the caching analyzer finds, on every fixture', async () => {
+  const parser = await core.CParser.get();
+  const oneShot = new core.FileAnalyzer(parser, { oneShot: true });
+  const cached = new core.FileAnalyzer(parser);
+  let findings = 0;
+  for (const fx of fixtures) {
+    const a = oneShot.analyze(fx.text, { path: fx.virtualPath });
+    const b = cached.analyze(fx.text, { path: fx.virtualPath });
+    assert.deepEqual(a, b, `${fx.rule}/${fx.name}`);
+    // Again, so the caching analyzer answers from its caches.
+    assert.deepEqual(oneShot.analyze(fx.text, { path: fx.virtualPath }), cached.analyze(fx.text, { path: fx.virtualPath }), `${fx.rule}/${fx.name}, second time`);
+    findings += a.findings.length;
+  }
+  oneShot.dispose();
+  cached.dispose();
+  assert.ok(findings > 200, `${findings} findings compared`);
+});
