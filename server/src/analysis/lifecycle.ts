@@ -1517,6 +1517,8 @@ interface NodeEffects {
    * check happens there, and the caller tests what the helper returns.
    */
   checkedBy?: Node;
+  /** An assertion (`BUG_ON(count != 1)`) that stops the kernel unless the handle is good. */
+  assertsOk?: boolean;
 }
 
 const MAX_VISITS = 200_000;
@@ -2118,6 +2120,11 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
       }
     }
 
+    if (e.assertsOk && state === 'unchecked') {
+      lc.checked = true;
+      lc.checkedProperly = true;
+      state = 'ok';
+    }
     // Checked by a helper it is given (which may also release it): no longer unchecked.
     if (e.checkedBy && state === 'unchecked') {
       lc.checked = true;
@@ -2733,6 +2740,14 @@ function computeEffects(ctx: FunctionContext, r: Resource, node: CfgNode): NodeE
       }
       if (MAP_CHECK.test(name) || ctx.facts.checkHelpers.has(name) || PRINTS.test(name) || (DRIVER_PRINTS.test(name) && !ctx.facts.summaries.has(name) && !lookupApi(name))) for (const a of args) excluded.add(a.id);
       if (name === 'sizeof' || (r.kind === 'map' && ASSERTIONS.has(name))) for (const a of args) excluded.add(a.id);
+      // `BUG_ON(count != 1);` after dma_map_sg(): execution goes on only if the test says the mapping worked.
+      if (ASSERTIONS.has(name) && node.kind !== 'cond' && args[0]) {
+        const b = testOf(ctx, r, args[0], true);
+        if (b && !b.misuse && b.f === 'ok') {
+          e.assertsOk = true;
+          excluded.add(args[0].id);
+        }
+      }
     } else if (n.type === 'sizeof_expression') {
       excluded.add(n.id);
     } else if (n.type === 'declaration') {
