@@ -122,3 +122,14 @@ test('one-shot analysis (as dma-check runs it) finds what the caching analyzer f
   cached.dispose();
   assert.ok(findings > 200, `${findings} findings compared`);
 });
+
+test('redundant-zeroing offers no fix after a non-blocking allocation (32-bit ARM\'s atomic pool does not zero)', async () => {
+  const fx = fixtures.find((f) => f.rule === 'redundant-zeroing' && f.name === 'pos-atomic-allocation.c');
+  assert.ok(fx, 'fixture present');
+  const result = await core.analyzeText(fx.text, { path: fx.virtualPath, withFixes: true });
+  const f = result.findings.find((x) => x.rule === 'redundant-zeroing');
+  assert.ok(f && /32-bit ARM/.test(f.message), 'reported, with the exception said');
+  assert.ok(!f.fixes || f.fixes.length === 0, 'no fix offered');
+  const blocking = await core.analyzeText(fx.text.replace('cmd_ring_dma, GFP_ATOMIC', 'cmd_ring_dma, GFP_KERNEL'), { path: fx.virtualPath, withFixes: true });
+  assert.ok(blocking.findings.find((x) => x.rule === 'redundant-zeroing').fixes.length > 0, 'a blocking allocation keeps its fix');
+});

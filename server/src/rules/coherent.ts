@@ -345,6 +345,10 @@ function zeroing(a: FunctionAnalysis, lc: Lifecycle): void {
     });
     return;
   }
+  // A non-blocking allocation for a non-coherent device on 32-bit ARM comes from the
+  // arch's own atomic pool (`__alloc_from_pool()`), which does not zero in 6.1: said, and no fix.
+  const gfp = r.call.api.gfp !== undefined ? (r.call.args[r.call.api.gfp]?.text ?? '') : '';
+  const atomicPool = /\bGFP_(?:ATOMIC|NOWAIT)\b/.test(gfp);
   if (pool) {
     a.report({
       rule: 'redundant-zeroing',
@@ -352,6 +356,15 @@ function zeroing(a: FunctionAnalysis, lc: Lifecycle): void {
       message: `dma_pool_alloc() followed by memset(…, 0, …): use dma_pool_zalloc(), which returns a zeroed block`,
       related: [{ node: r.call.node, message: 'allocated here' }],
       fix: () => [{ title: 'Use dma_pool_zalloc() and drop the memset()', isPreferred: true, edits: [replaceNode(a.fn, r.call.node.childForFieldName('function')!, 'dma_pool_zalloc'), deleteStatement(a.fn, stmt)] }],
+    });
+    return;
+  }
+  if (atomicPool) {
+    a.report({
+      rule: 'redundant-zeroing',
+      node: call,
+      message: `${r.call.name}() already returns zeroed memory (since Linux 5.0), except on 32-bit ARM, where a non-blocking allocation for a non-coherent device comes from an atomic pool that does not zero: this memset() is redundant unless the driver runs there`,
+      related: [{ node: r.call.node, message: 'allocated here, without blocking' }],
     });
     return;
   }
