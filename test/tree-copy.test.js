@@ -97,7 +97,7 @@ describe('tree copy', () => {
 		tree.delete();
 	});
 
-	test('queries on large subtrees (answered from an index by type) give what a walk of the subtree gives', () => {
+	test('subtree and descendant queries (a range of the copy\'s node list, or its index by type) give what a walk gives', () => {
 		const { generateBigFunction } = require('../bench/run.js');
 		// A whole file of driver code plus one long function: every subtree size, small and indexed.
 		const text = fs.readFileSync(fixtureFiles()[0], 'utf8') + generateBigFunction(1500, 15) + 'static void tail(void) { if (x) y(); }\n';
@@ -120,8 +120,15 @@ describe('tree copy', () => {
 		};
 		const queries = [['call_expression'], ['identifier', 'field_identifier'], ['assignment_expression', 'update_expression', 'assignment_expression'], ['if_statement'], ['no_such_type']];
 		let indexed = 0;
+		let smallCount = 0;
 		for (const node of plain(root)) {
-			if (plain(node).length < 4096) continue;
+			if (plain(node).length < 4096) {
+				// Small subtrees are scanned in the copy's node list: every one, with a few queries.
+				smallCount++;
+				assert.deepEqual(node.subtree().map((n) => n.id), plain(node).map((n) => n.id), node.type);
+				for (const q of [['call_expression'], ['identifier', 'field_identifier'], [node.type]]) assert.deepEqual(node.descendantsOfType(q).map((n) => n.id), plain(node, q).map((n) => n.id), `${node.type} ${q}`);
+				continue;
+			}
 			indexed++;
 			assert.deepEqual(node.subtree().map((n) => n.id), plain(node).map((n) => n.id), node.type);
 			// Its own type (the node itself comes first) and the punctuation a subtree ends with.
@@ -132,6 +139,7 @@ describe('tree copy', () => {
 			}
 		}
 		assert.ok(indexed >= 3, `${indexed} large subtrees`);
+		assert.ok(smallCount > 1000, `${smallCount} small subtrees`);
 		// A small subtree next to the large ones is still answered by its own walk, the same way.
 		const small = plain(root, ['function_definition']).at(-1);
 		assert.deepEqual(small.descendantsOfType('call_expression').map((n) => n.text), ['y()']);

@@ -168,7 +168,7 @@ export class FileAnalyzer {
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
         const root = copyTree(tree, source, this.parser.walk(tree));
         const fn = findFunctionNode(root);
-        p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
+        p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, wraps: undefined, checksMapping: undefined, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
         if (oneShot) {
           tree.delete();
           p.tree = undefined;

@@ -295,8 +295,41 @@ function dep(name: string, replacement: string, role: Role, fields: Partial<ApiE
   };
 }
 
+/**
+ * Every entry with the same fields in the same order (absent ones
+ * undefined): the analysis reads `api.role`, `api.handle`, … on every call,
+ * and one object shape keeps those reads monomorphic instead of one shape
+ * per entry.
+ */
+function normalized(e: ApiEntry): ApiEntry {
+  return {
+    name: e.name,
+    role: e.role,
+    family: e.family,
+    signature: e.signature,
+    device: e.device,
+    buffer: e.buffer,
+    size: e.size,
+    direction: e.direction,
+    handle: e.handle,
+    cpu: e.cpu,
+    gfp: e.gfp,
+    nents: e.nents,
+    pool: e.pool,
+    attrs: e.attrs,
+    mask: e.mask,
+    managed: e.managed,
+    releasedBy: e.releasedBy,
+    mixed: e.mixed,
+    failure: e.failure,
+    summary: e.summary,
+    docs: e.docs,
+    deprecated: e.deprecated,
+  };
+}
+
 const byName = new Map<string, ApiEntry>();
-for (const e of [...entries, ...deprecatedEntries]) byName.set(e.name, e);
+for (const e of [...entries, ...deprecatedEntries]) byName.set(e.name, normalized(e));
 
 export function lookupApi(name: string): ApiEntry | undefined {
   return byName.get(name);

@@ -105,32 +105,25 @@ export class SyntaxNode {
 
   /** Descendants (this node included) of the given type(s), in document order. */
   descendantsOfType(types: string | string[]): SyntaxNode[] {
-    // Ids are given in document order, so a subtree is a range of them.
+    // Ids are given in document order, so a subtree is a range of the copy's node list.
     const last = this.lastDescendantId();
-    if (last - this.id >= INDEXED_SUBTREE) return this.doc.typeIndex(this).ofType(types, this.id, last);
-    const wanted = typeof types === 'string' ? [types] : types;
+    if (last - this.id >= INDEXED_SUBTREE) return this.doc.typeIndex().ofType(types, this.id, last);
+    const all = this.doc.nodes;
+    const base = all[0].id;
     const out: SyntaxNode[] = [];
-    const stack: SyntaxNode[] = [this];
-    while (stack.length) {
-      const n = stack.pop()!;
-      if (wanted.includes(n.type)) out.push(n);
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+    if (typeof types === 'string') {
+      for (let i = this.id - base; i <= last - base; i++) if (all[i].type === types) out.push(all[i]);
+    } else {
+      for (let i = this.id - base; i <= last - base; i++) if (types.includes(all[i].type)) out.push(all[i]);
     }
     return out;
   }
 
   /** This node and all its descendants, in document order. */
   subtree(): SyntaxNode[] {
-    const last = this.lastDescendantId();
-    if (last - this.id >= INDEXED_SUBTREE) return this.doc.typeIndex(this).between(this.id, last);
-    const out: SyntaxNode[] = [];
-    const stack: SyntaxNode[] = [this];
-    while (stack.length) {
-      const n = stack.pop()!;
-      out.push(n);
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
-    }
-    return out;
+    const all = this.doc.nodes;
+    const base = all[0].id;
+    return all.slice(this.id - base, this.lastDescendantId() - base + 1);
   }
 
   /** The id of the last node of this subtree in document order. */
@@ -143,33 +136,22 @@ export class SyntaxNode {
 
 /**
  * Above this many nodes, descendantsOfType() answers from an index of the
- * whole tree by type (built on first use) instead of walking the subtree:
+ * whole tree by type (built on first use) instead of scanning the subtree:
  * the analysis of a long function asks for every call, every assignment,
  * every identifier of its body many times.
  */
 const INDEXED_SUBTREE = 4096;
 
-/** Every node of a tree in document (id) order, and by type. */
+/** Every node of a tree by type, each list in document (id) order. */
 class TypeIndex {
   private readonly byType = new Map<string, SyntaxNode[]>();
-  private readonly all: SyntaxNode[] = [];
 
-  constructor(root: SyntaxNode) {
-    const stack: SyntaxNode[] = [root];
-    while (stack.length) {
-      const n = stack.pop()!;
-      this.all.push(n);
+  constructor(nodes: readonly SyntaxNode[]) {
+    for (const n of nodes) {
       const list = this.byType.get(n.type);
       if (list) list.push(n);
       else this.byType.set(n.type, [n]);
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
     }
-  }
-
-  /** The nodes with ids in [first, last], in document order. */
-  between(first: number, last: number): SyntaxNode[] {
-    const base = this.all[0].id;
-    return this.all.slice(first - base, last - base + 1);
   }
 
   /** The nodes of the given type(s) with ids in [first, last], in document order. */
@@ -206,18 +188,16 @@ function lowerBound(list: SyntaxNode[], id: number): number {
 class SourceText {
   private readonly lineStarts: number[] = [0];
   private index?: TypeIndex;
+  /** Every node of the copy in document order (its ids, from the root's, are the positions). */
+  readonly nodes: SyntaxNode[] = [];
 
   constructor(readonly text: string) {
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
   }
 
-  /** The type index of the tree `node` belongs to (one tree per text). */
-  typeIndex(node: SyntaxNode): TypeIndex {
-    if (!this.index) {
-      let root = node;
-      while (root.parent) root = root.parent;
-      this.index = new TypeIndex(root);
-    }
+  /** The type index of the copy (one tree per text). */
+  typeIndex(): TypeIndex {
+    this.index ??= new TypeIndex(this.nodes);
     return this.index;
   }
 
@@ -264,7 +244,9 @@ export function copyTree(tree: Tree, source: string, walk: CursorWalk): SyntaxNo
     const end = walk.endIndex();
     const missing = start === end && walk.isMissing();
     const type = missing || typeId === 65535 ? walk.typeName() : types[typeId];
-    return new SyntaxNode(nextId++, type, isNamed, missing, start, end, doc);
+    const node = new SyntaxNode(nextId++, type, isNamed, missing, start, end, doc);
+    doc.nodes.push(node);
+    return node;
   };
   const fieldName = (): string => {
     const id = walk.fieldId();

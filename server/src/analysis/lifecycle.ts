@@ -277,7 +277,9 @@ const keyCache = new WeakMap<FunctionContext, Map<number, string>>();
 let lastKeys: { ctx: FunctionContext; keys: Map<number, string> } | undefined;
 
 function computeKey(ctx: FunctionContext, node: Node): string {
-  let k = exprKey(node).replace(/->/g, '.');
+  let k = exprKey(node);
+  if (k.includes('->')) k = k.replace(/->/g, '.');
+  if (!ctx.pointerAliases.size) return k;
   // `*p_comp` through `p_comp = &info->p_completion_word` is that field.
   const deref = /^\*([A-Za-z_]\w*)$/.exec(k);
   if (deref && ctx.pointerAliases.has(deref[1])) return ctx.pointerAliases.get(deref[1])!.replace(/->/g, '.');
@@ -308,6 +310,9 @@ export function findResources(ctx: FunctionContext): Resource[] {
       use,
       cfgNode,
       managed: !!call.api.managed,
+      handleKey: undefined,
+      handleNode: undefined,
+      bufferKey: undefined,
     };
     if (call.api.handle !== undefined && (kind === 'alloc' || kind === 'pool-alloc')) {
       const h = call.args[call.api.handle];

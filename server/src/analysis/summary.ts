@@ -12,7 +12,7 @@ const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'po
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
 
 export function summarizeFunction(fn: Node, name: string): FunctionSummary {
-  const summary: FunctionSummary = { name, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
+  const summary: FunctionSummary = { name, wraps: undefined, checksMapping: undefined, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
