@@ -137,20 +137,7 @@ export class FileAnalyzer {
     this.lastTextWork = work;
     const { lines, segments, textFacts } = work;
     result.stats.functions = segments.length;
-    const facts: FileFacts = {
-      ...emptyFacts(path),
-      defines: textFacts.defines,
-      irqHandlers: textFacts.irqHandlers,
-      probeFunctions: textFacts.probeFunctions,
-      removeFunctions: textFacts.removeFunctions,
-      checkHelpers: new Set(textFacts.checkHelpers),
-    };
-    // Scanned from the text when first read.
-    Object.defineProperties(facts, {
-      globals: { get: () => textFacts.globals, enumerable: true },
-      globalPointers: { get: () => textFacts.globalPointers, enumerable: true },
-      pointerMembers: { get: () => textFacts.pointerMembers, enumerable: true },
-    });
+    const facts = fileFacts(path, textFacts);
 
     // Phase 1: parse the functions that mention the DMA API; summarise them.
     const segTexts = segments.map((s) => text.slice(s.headerStart, s.end));
@@ -435,6 +422,29 @@ function fullTextWork(text: string): TextWork {
     mentionsDma: segments.map((s) => DMA_TEXT_PATTERN.test(text.slice(s.headerStart, s.end))),
     suppressions: findSuppressions(lines),
   };
+}
+
+/**
+ * The file facts a text's facts start them with. The declarations are read
+ * through getters, scanned when a rule first asks. Made here, not inside
+ * analyze(): a getter made there would keep that call's whole scope (the
+ * text, its function slices) alive for as long as the facts live.
+ */
+function fileFacts(path: string, textFacts: TextFacts): FileFacts {
+  const facts: FileFacts = {
+    ...emptyFacts(path),
+    defines: textFacts.defines,
+    irqHandlers: textFacts.irqHandlers,
+    probeFunctions: textFacts.probeFunctions,
+    removeFunctions: textFacts.removeFunctions,
+    checkHelpers: new Set(textFacts.checkHelpers),
+  };
+  Object.defineProperties(facts, {
+    globals: { get: () => textFacts.globals, enumerable: true },
+    globalPointers: { get: () => textFacts.globalPointers, enumerable: true },
+    pointerMembers: { get: () => textFacts.pointerMembers, enumerable: true },
+  });
+  return facts;
 }
 
 function sameTextFacts(a: TextFacts, b: TextFacts): boolean {

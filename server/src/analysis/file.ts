@@ -81,8 +81,16 @@ export interface TextFacts {
 
 export function scanTextFacts(text: string): TextFacts {
   // Declarations are scanned when a rule first asks (few do: most files map locals and fields).
+  // The text is let go once scanned: these facts outlive the document version they came from.
   let declarations: Pick<TextFacts, 'globals' | 'globalPointers' | 'pointerMembers'> | undefined;
-  const declared = () => (declarations ??= scanDeclarations(text));
+  let source: string | undefined = text;
+  const declared = () => {
+    if (!declarations) {
+      declarations = scanDeclarations(source!);
+      source = undefined;
+    }
+    return declarations;
+  };
   const facts = {
     defines: new Map(),
     checkHelpers: new Set(),
