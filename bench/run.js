@@ -976,7 +976,8 @@ async function childBreakdown(kernel, listFile) {
   const prefilterPassMs = cpuNow() - a0;
 
   // Pass B: the full analysis, as a CLI worker does it (one analyzer, disposed after each file).
-  const analyzer = await core.FileAnalyzer.create();
+  // As dma-check runs it: each file analysed once.
+  const analyzer = await core.FileAnalyzer.create({ oneShot: true });
   await core.analyzeText('int x;\n');
   t.parseMs = 0;
   t.parses = 0;
