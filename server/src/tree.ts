@@ -24,6 +24,8 @@ export class SyntaxNode {
   index = 0;
   /** The field this node fills in its parent (`condition`, `body`, …), or ''. */
   field = '';
+  /** The id of the last node of its subtree (ids are given in document order). */
+  last = 0;
   private named?: SyntaxNode[];
 
   constructor(
@@ -128,9 +130,7 @@ export class SyntaxNode {
 
   /** The id of the last node of this subtree in document order. */
   private lastDescendantId(): number {
-    let n: SyntaxNode = this;
-    while (n.children.length) n = n.children[n.children.length - 1];
-    return n.id;
+    return this.last;
   }
 }
 
@@ -266,6 +266,8 @@ export function copyTree(tree: Tree, source: string, walk: CursorWalk): SyntaxNo
         continue;
       }
       for (;;) {
+        // Leaving `current`: its subtree is complete.
+        current.last = nextId - 1;
         if (current === root) return root;
         if (walk.nextSibling()) {
           const parent = current.parent!;

@@ -1967,8 +1967,25 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // Branch decisions on this path, so a condition tested twice takes the same edge both times.
   let curDecisions = enclosingDecisions(r.call.node);
   let curFailAt = Infinity;
-  const pushF = (node: number, state: HandleState, err: ErrState, failed: boolean, viaGoto: number, trail?: Trail, decisions = curDecisions, failAt = curFailAt) =>
-    stack.push({ node, state, err, failed, viaGoto, trail, decisions, failAt });
+  // Frames are reused: the one popped last goes back to `spare` when the next is popped (nothing keeps a frame).
+  const spare: Frame[] = [];
+  let current: Frame | undefined;
+  const pushF = (node: number, state: HandleState, err: ErrState, failed: boolean, viaGoto: number, trail?: Trail, decisions = curDecisions, failAt = curFailAt) => {
+    const fr = spare.pop();
+    if (!fr) {
+      stack.push({ node, state, err, failed, viaGoto, trail, decisions, failAt });
+      return;
+    }
+    fr.node = node;
+    fr.state = state;
+    fr.err = err;
+    fr.failed = failed;
+    fr.viaGoto = viaGoto;
+    fr.trail = trail;
+    fr.decisions = decisions;
+    fr.failAt = failAt;
+    stack.push(fr);
+  };
 
   // The acquisition statement itself: its own condition may already test it.
   const first = eff(r.cfgNode);
@@ -1994,7 +2011,8 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   let uncheckedCopy: Lifecycle['uncheckedUse'];
   let visits = 0;
   while (stack.length) {
-    const f = stack.pop()!;
+    if (current) spare.push(current);
+    const f = (current = stack.pop()!);
     if (++visits > MAX_VISITS) break;
     // A decision no longer holds once a name it reads is assigned.
     curDecisions = f.decisions && ctx.cfg.nodes[f.node].ast ? forgetAssigned(f.decisions, assignedNames(ctx.cfg.nodes[f.node].ast!)) : f.decisions;
