@@ -58,6 +58,17 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
   if (!never && !lc.uncheckedUse) return;
   if (r.kind === 'map') {
     const what = r.lhs ? ` result ${code(r.lhs)}` : ' result';
+    const narrowed = !lc.checked ? narrowedCheck(a, lc) : undefined;
+    if (narrowed) {
+      a.report({
+        rule: 'unchecked-mapping',
+        node: r.call.node,
+        message: `${r.call.name}()${what} is tested only as ${code(narrowed.arg)}: the cast drops the upper bits of the address, so the test can never see DMA_MAPPING_ERROR when dma_addr_t is 64 bits`,
+        steps: [{ node: r.call.node, message: 'mapped here' }, { node: narrowed.arg, message: 'tested through a narrower type here' }],
+        fix: () => [{ title: `Test ${narrowed.value}`, isPreferred: true, edits: [replaceNode(a.fn, narrowed.arg, narrowed.value)] }],
+      });
+      return;
+    }
     const missing = lc.uncheckedUse ? 'is used without' : 'is never tested with';
     a.report({
       rule: 'unchecked-mapping',
@@ -90,6 +101,34 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
       message: `${r.call.name}() returns 0 or a negative errno, and the result is ignored: a failed mapping goes to the device`,
     });
   }
+}
+
+/** Types a DMA address survives a cast to whole. */
+const WIDE_TYPE = /^(?:dma_addr_t|u64|__u64|uint64_t|unsigned\s+long\s+long|phys_addr_t)$/;
+
+/**
+ * `dma_mapping_error(dev, (u32)*buf)`: the mapping's only test goes through
+ * a narrower type. The argument and the expression it casts (as text).
+ */
+function narrowedCheck(a: FunctionAnalysis, lc: Lifecycle): { arg: Node; value: string } | undefined {
+  const r = lc.resource;
+  for (const call of a.fn.dmaCalls) {
+    if (call.api.role !== 'mapping-error') continue;
+    const arg = call.args[1];
+    const s = arg && stripParens(arg);
+    if (!s) continue;
+    if (s.type === 'cast_expression') {
+      const type = s.childForFieldName('type')?.text.trim() ?? '';
+      const value = s.childForFieldName('value');
+      if (value && !WIDE_TYPE.test(type) && r.keys.has(keyOf(a.fn, stripParens(value)))) return { arg, value: value.text };
+    } else if (s.type === 'binary_expression' && s.child(1)?.text === '*') {
+      // `(u32)*buf` read as a multiplication when the type name is a typedef.
+      const left = s.childForFieldName('left');
+      const right = s.childForFieldName('right');
+      if (left?.type === 'parenthesized_expression' && right && !WIDE_TYPE.test(left.text.slice(1, -1).trim()) && /^[A-Za-z_]\w*$/.test(left.text.slice(1, -1).trim()) && r.keys.has(`*${keyOf(a.fn, stripParens(right))}`)) return { arg, value: `*${right.text}` };
+    }
+  }
+  return undefined;
 }
 
 /** `desc->addr = dma_map_single(...); desc->addr = CPHYSADDR(buf);`: the next statement of the block stores something else in the same place. */
