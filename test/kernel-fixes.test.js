@@ -9,7 +9,7 @@ const path = require('path');
 const core = require('../dist/core.js');
 
 const KERNEL = process.env.DMA_KERNEL_SRC || path.join(os.homedir(), '.cache/dma-api-assistant/linux-source-6.1');
-const DIRS = ['drivers/net/ethernet', 'drivers/scsi', 'drivers/mmc/host', 'drivers/spi', 'drivers/crypto', 'drivers/dma', 'sound/pci', 'drivers/ata', 'drivers/usb/host', 'drivers/net/wireless', 'drivers/infiniband'];
+const DIRS = ['drivers/net/ethernet', 'drivers/scsi', 'drivers/mmc/host', 'drivers/spi', 'drivers/crypto', 'drivers/dma', 'sound/pci', 'drivers/ata', 'drivers/usb/host', 'drivers/net/wireless', 'drivers/infiniband', 'drivers/atm', 'drivers/media', 'drivers/tty', 'drivers/mtd', 'drivers/misc'];
 const WANTED_FUNCTIONS = 200;
 
 function candidateFiles() {
