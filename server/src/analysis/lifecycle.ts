@@ -2328,7 +2328,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // or when this function unwinds nothing on any error path; streaming
   // mappings only when a same-file caller and releaser exist.
   // A file-scope variable (`static struct dma_pool *dma_pool;`) outlives the function like a field does.
-  const global = ctx.facts.globalPointers.has(r.key) && !ctx.vars.has(r.key);
+  const global = lc.leaks.length > 0 && ctx.facts.globalPointers.has(r.key) && !ctx.vars.has(r.key);
   if ((isFieldKey(r.key) || global) && lc.leaks.length && lc.releases.every((x) => x.indirect)) {
     const alloc = r.kind === 'alloc' || r.kind === 'pool' || r.kind === 'pool-alloc';
     if (alloc ? releasedElsewhere(ctx, r) || !releasesOnErrorPaths(ctx) : callerCleansUp(ctx, r)) lc.leaks = [];
