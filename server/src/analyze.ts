@@ -10,7 +10,7 @@
 import { CParser, type Tree, type Edit } from './parse';
 import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
 import { LineIndex, deadLineRanges, detached, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
-import { cleanupAfterFailure, emptyFacts, reachableFrom, scanCallees, scanTextFacts, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
+import { cleanupAfterFailure, emptyFacts, reachableFrom, scanCallees, scanTextFacts, testsResultForZero, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
 import { summarizeFunction } from './analysis/summary';
 import { buildFunctionContext } from './analysis/function';
 import { FunctionAnalysis } from './rules/context';
@@ -235,6 +235,18 @@ export class FileAnalyzer {
           facts.summaries.set(segments[j].name, q.summary);
           summarySeg.set(segments[j].name, j);
         }
+      }
+    }
+
+    // Scatterlist mappers whose callers all test what they return against zero.
+    const zeroCandidates = new Map<string, string[]>();
+    for (let i = 0; i < segments.length; i++) {
+      if (parsedBySeg[i] && segTexts[i].includes('for_each_sg') && segTexts[i].includes('dma_map_sg')) zeroCandidates.set(segments[i].name, []);
+    }
+    if (zeroCandidates.size) {
+      for (const [name, callees] of facts.callees) for (const c of callees) if (c !== name) zeroCandidates.get(c)?.push(name);
+      for (const [name, list] of zeroCandidates) {
+        if (list.length && list.every((c) => segIndex.has(c) && testsResultForZero(segTexts[segIndex.get(c)!], name))) facts.zeroTestedResults.add(name);
       }
     }
 
@@ -506,6 +518,7 @@ function factsSignature(f: FileFacts): string {
     [...f.pointerMembers].sort().join(','),
     [...f.defines].map(([k, v]) => `${k}=${v}`).join(','),
     [...f.errorCleanups].map(([k, v]) => `${k}:${v.map((x) => x.join('+')).join('/')}`).sort().join(','),
+    [...f.zeroTestedResults].sort().join(','),
     [...f.summaries.values()]
       .map((s) => `${s.name}:${s.releases.join('+')}:${s.allocates.map((a) => `${a.field}/${a.api}`).join('+')}:${s.fieldMaps.map((m) => `${m.key}/${m.direction}`).join('+')}:${s.releasedParams.map((p) => `${p.index}/${p.role}`).join('+')}:${s.storedParams.join('+')}:${s.releaseScopeFields.join('+')}:${s.fieldStores.join('+')}:${s.releaseMentions.join('+')}`)
       .sort()

@@ -54,6 +54,12 @@ export interface FileFacts {
    * function fails; an empty list for a caller that does not jump on failure.
    */
   errorCleanups: Map<string, string[][]>;
+  /**
+   * Functions that map a scatterlist and whose every same-file caller tests
+   * the value they return against zero (`bd_count = foo_map_sg(io_req); if
+   * (bd_count == 0) return -ENOMEM;`).
+   */
+  zeroTestedResults: Set<string>;
 }
 
 // Column-0 definitions of arrays and struct objects: `static u8 buf[64];`, `static struct foo bar;`.
@@ -235,6 +241,7 @@ export function emptyFacts(path: string): FileFacts {
     pointerMembers: new Set(),
     defines: new Map(),
     errorCleanups: new Map(),
+    zeroTestedResults: new Set(),
   };
 }
 
@@ -287,4 +294,35 @@ export function cleanupAfterFailure(callerText: string, callee: string): string[
   const stop = /\b(?:while|for|do|return)\b|^\s*\}\s*$/m.exec(rest);
   const part = stop ? rest.slice(0, stop.index) : rest;
   return [...scanCallees(part)];
+}
+
+/**
+ * Does every call of `callee` in `callerText` store its result and test it
+ * against zero in the next statement (`n = foo(x); if (n == 0)`, `if (!n)`,
+ * `if (n <= 0)`), or test the call itself (`if (!foo(x))`)? False when there
+ * is no call.
+ */
+export function testsResultForZero(callerText: string, callee: string): boolean {
+  const call = new RegExp(`\\b${callee}\\s*\\(`, 'g');
+  let calls = 0;
+  for (let m = call.exec(callerText); m; m = call.exec(callerText)) {
+    calls++;
+    const before = callerText.slice(Math.max(0, m.index - 200), m.index);
+    if (/\bif\s*\(\s*(?:unlikely\s*\(\s*)?!\s*$/.test(before)) continue;
+    const stored = /\b([A-Za-z_]\w*)\s*=\s*$/.exec(before);
+    if (!stored) return false;
+    // The end of the call, then of its statement.
+    let depth = 0;
+    let i = m.index + m[0].length - 1;
+    for (; i < callerText.length; i++) {
+      const c = callerText[i];
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) break;
+    }
+    const rest = callerText.slice(i + 1, i + 300);
+    const v = stored[1];
+    const test = new RegExp(`^\\s*;\\s*if\\s*\\(\\s*(?:unlikely\\s*\\(\\s*)?(?:!\\s*${v}\\b|${v}\\s*(?:==|<=)\\s*0\\b|0\\s*==\\s*${v}\\b)`);
+    if (!test.test(rest)) return false;
+  }
+  return calls > 0;
 }

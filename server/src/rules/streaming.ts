@@ -82,6 +82,7 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
     });
     return;
   }
+  if (r.kind === 'sg' && zeroCountStopsCallers(a, lc)) return;
   if (r.kind === 'sg') {
     a.report({
       rule: 'unchecked-map-sg',
@@ -101,6 +102,56 @@ function unchecked(a: FunctionAnalysis, lc: Lifecycle): void {
       message: `${r.call.name}() returns 0 or a negative errno, and the result is ignored: a failed mapping goes to the device`,
     });
   }
+}
+
+const SG_LOOP = /^(?:for_each_sg|scsi_for_each_sg|for_each_sgtable_sg|for_each_sgtable_dma_sg)$/;
+
+/**
+ * `count = dma_map_sg(...)` used only as the bound of a `for_each_sg()` loop
+ * (or compared), the loop the only place the returned descriptor count
+ * grows, and every caller testing that count against zero: a failed mapping
+ * runs the loop zero times, and the caller fails the request before the
+ * device sees it (`bd_count = foo_map_sg(io_req); if (bd_count == 0) return
+ * -ENOMEM;`).
+ */
+function zeroCountStopsCallers(a: FunctionAnalysis, lc: Lifecycle): boolean {
+  const r = lc.resource;
+  if (r.use !== 'stored' || !r.lhs || r.lhs.type !== 'identifier' || !a.fn.facts.zeroTestedResults.has(a.fn.name)) return false;
+  const count = r.lhs.text;
+  const body = a.fn.body;
+  const uses = body.descendantsOfType('identifier').filter((id) => id.text === count && id.id !== r.lhs!.id && id.startIndex > r.call.node.startIndex);
+  // The loops the count bounds, each with the statement that is its body.
+  const loopBodies: Node[] = [];
+  for (const id of uses) {
+    const call = id.parent?.type === 'argument_list' ? id.parent.parent : null;
+    if (!call || call.type !== 'call_expression' || !SG_LOOP.test(callName(call))) continue;
+    let stmt: Node | null = call;
+    while (stmt && stmt.type !== 'expression_statement') stmt = stmt.parent;
+    const loopBody = stmt?.nextNamedSibling;
+    if (loopBody) loopBodies.push(loopBody);
+  }
+  if (!loopBodies.length) return false;
+  const inLoop = (n: Node) => loopBodies.some((b) => n.startIndex >= b.startIndex && n.endIndex <= b.endIndex);
+  // Any other use is a comparison, or inside a loop body (which a zero count never runs).
+  for (const id of uses) {
+    const p = id.parent;
+    if (p?.type === 'argument_list' && p.parent && SG_LOOP.test(callName(p.parent))) continue;
+    if (p?.type === 'binary_expression' && ['==', '!=', '<', '<=', '>', '>='].includes(p.child(1)?.text ?? '')) continue;
+    if (!inLoop(id)) return false;
+  }
+  // Every return gives the same local, which only the loop changes after it starts at 0.
+  const returns = body.descendantsOfType('return_statement');
+  const returned = returns.map((ret) => stripParens(ret.namedChild(0) ?? ret));
+  if (!returned.length || returned.some((x) => x.type !== 'identifier' || x.text !== returned[0].text)) return false;
+  const result = returned[0].text;
+  for (const n of body.descendantsOfType(['assignment_expression', 'update_expression', 'init_declarator'])) {
+    const target = n.childForFieldName(n.type === 'assignment_expression' ? 'left' : n.type === 'update_expression' ? 'argument' : 'declarator');
+    if (!target || stripParens(target).text !== result) continue;
+    const value = n.type === 'update_expression' ? undefined : n.childForFieldName(n.type === 'assignment_expression' ? 'right' : 'value');
+    const zero = n.type !== 'update_expression' && (n.type === 'init_declarator' || n.child(1)?.text === '=') && !!value && isZeroLiteral(value);
+    if (!zero && !inLoop(n)) return false;
+  }
+  return true;
 }
 
 /** Types a DMA address survives a cast to whole. */
