@@ -12,7 +12,7 @@ import type { Node } from '../parse';
 import { lookupApi, type ApiEntry } from '../catalog';
 import type { Cfg, CfgNode } from './cfg';
 import type { DmaCall, FunctionContext } from './function';
-import { addressOf, callArgs, callName, exprKey, isFieldKey, isNullLiteral, isZeroLiteral, stripParens, walk } from './syntax';
+import { addressOf, callArgs, callName, castOf, exprKey, isFieldKey, isNullLiteral, isZeroLiteral, stripParens, walk, WIDE_TYPE } from './syntax';
 
 export type ResourceKind = 'map' | 'sg' | 'sgtable' | 'alloc' | 'pool' | 'pool-alloc';
 export type HandleState = 'unchecked' | 'ok' | 'failed' | 'released' | 'maybe';
@@ -975,30 +975,17 @@ export function testOf(ctx: FunctionContext, r: Resource, cond: Node, acquired: 
   return undefined;
 }
 
-/** Types as wide as a dma_addr_t: a cast to one of them keeps the handle whole. */
-const WIDE_TYPE = /^(?:dma_addr_t|u64|__u64|uint64_t|unsigned\s+long\s+long|phys_addr_t)$/;
-
-/** `(dma_addr_t)*rbuf`, `(u64)h`: the value inside a cast that loses nothing of a handle. */
+/** `(u64)h`: the value inside a cast that loses nothing of a handle. */
 function wideCastValue(n: Node): Node | undefined {
-  const s = stripParens(n);
-  if (s.type !== 'cast_expression') return undefined;
-  const type = s.childForFieldName('type');
-  const value = s.childForFieldName('value');
-  return type && value && WIDE_TYPE.test(type.text.trim()) ? value : undefined;
+  const c = castOf(n);
+  return c && !c.deref && WIDE_TYPE.test(c.type) ? c.operand : undefined;
 }
 
-/**
- * `(dma_addr_t)*rbuf` as tree-sitter reads it without the typedef: a
- * multiplication of a parenthesised type name by `rbuf`. The key of `*rbuf`
- * when the type is a wide one.
- */
+/** `(dma_addr_t)*rbuf` read as a multiplication: the key of `*rbuf` when the type is a wide one. */
 function wideCastDerefKey(ctx: FunctionContext, n: Node): string | undefined {
-  const s = stripParens(n);
-  if (s.type !== 'binary_expression' || s.child(1)?.text !== '*') return undefined;
-  const left = s.childForFieldName('left');
-  const right = s.childForFieldName('right');
-  if (!left || !right || left.type !== 'parenthesized_expression' || !WIDE_TYPE.test(left.text.slice(1, -1).trim())) return undefined;
-  const operand = stripParens(right);
+  const c = castOf(n);
+  if (!c || !c.deref || !WIDE_TYPE.test(c.type)) return undefined;
+  const operand = stripParens(c.operand);
   return operand.type === 'identifier' || operand.type === 'field_expression' ? `*${keyOf(ctx, operand)}` : undefined;
 }
 

@@ -118,3 +118,28 @@ export function commentsAbove(stmt: Node): Node[] {
   }
   return out;
 }
+
+/** Types as wide as a `dma_addr_t`: a cast to one of them keeps a DMA address whole. */
+export const WIDE_TYPE = /^(?:dma_addr_t|u64|__u64|uint64_t|unsigned\s+long\s+long|phys_addr_t)$/;
+
+/**
+ * A cast: `(u64)h`, or `(dma_addr_t)*buf` as tree-sitter reads it when the
+ * type is a typedef it does not know (a parenthesised name times `buf`).
+ * The type's text, the operand, and whether the operand is dereferenced
+ * (the second form: `*operand` is the cast's value).
+ */
+export function castOf(n: Node): { type: string; operand: Node; deref: boolean } | undefined {
+  const s = stripParens(n);
+  if (s.type === 'cast_expression') {
+    const type = s.childForFieldName('type');
+    const value = s.childForFieldName('value');
+    return type && value ? { type: type.text.trim(), operand: value, deref: false } : undefined;
+  }
+  if (s.type === 'binary_expression' && s.child(1)?.text === '*') {
+    const left = s.childForFieldName('left');
+    const right = s.childForFieldName('right');
+    const type = left?.type === 'parenthesized_expression' ? left.text.slice(1, -1).trim() : '';
+    return right && /^[A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)*$/.test(type) ? { type, operand: right, deref: true } : undefined;
+  }
+  return undefined;
+}

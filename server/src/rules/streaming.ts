@@ -10,7 +10,7 @@ import { lookupApi } from '../catalog';
 import type { Lifecycle } from '../analysis/lifecycle';
 import { assignedNames, keyOf, lastMention, testOf } from '../analysis/lifecycle';
 import type { Fix, TextEdit } from '../types';
-import { addressOf, callArgs, callName, isZeroLiteral, stripParens, walk } from '../analysis/syntax';
+import { addressOf, callArgs, callName, castOf, isZeroLiteral, stripParens, walk, WIDE_TYPE } from '../analysis/syntax';
 import { fieldKey } from '../analysis/summary';
 import { insertCheckFix, releaseOnErrorFix } from '../fixes/unwind';
 import { constantValue, sizesDiffer } from '../analysis/values';
@@ -154,9 +154,6 @@ function zeroCountStopsCallers(a: FunctionAnalysis, lc: Lifecycle): boolean {
   return true;
 }
 
-/** Types a DMA address survives a cast to whole. */
-const WIDE_TYPE = /^(?:dma_addr_t|u64|__u64|uint64_t|unsigned\s+long\s+long|phys_addr_t)$/;
-
 /**
  * `dma_mapping_error(dev, (u32)*buf)`: the mapping's only test goes through
  * a narrower type. The argument and the expression it casts (as text).
@@ -166,18 +163,10 @@ function narrowedCheck(a: FunctionAnalysis, lc: Lifecycle): { arg: Node; value: 
   for (const call of a.fn.dmaCalls) {
     if (call.api.role !== 'mapping-error') continue;
     const arg = call.args[1];
-    const s = arg && stripParens(arg);
-    if (!s) continue;
-    if (s.type === 'cast_expression') {
-      const type = s.childForFieldName('type')?.text.trim() ?? '';
-      const value = s.childForFieldName('value');
-      if (value && !WIDE_TYPE.test(type) && r.keys.has(keyOf(a.fn, stripParens(value)))) return { arg, value: value.text };
-    } else if (s.type === 'binary_expression' && s.child(1)?.text === '*') {
-      // `(u32)*buf` read as a multiplication when the type name is a typedef.
-      const left = s.childForFieldName('left');
-      const right = s.childForFieldName('right');
-      if (left?.type === 'parenthesized_expression' && right && !WIDE_TYPE.test(left.text.slice(1, -1).trim()) && /^[A-Za-z_]\w*$/.test(left.text.slice(1, -1).trim()) && r.keys.has(`*${keyOf(a.fn, stripParens(right))}`)) return { arg, value: `*${right.text}` };
-    }
+    const c = arg && castOf(arg);
+    if (!c || WIDE_TYPE.test(c.type)) continue;
+    const operand = stripParens(c.operand);
+    if (r.keys.has(c.deref ? `*${keyOf(a.fn, operand)}` : keyOf(a.fn, operand))) return { arg, value: c.deref ? `*${c.operand.text}` : c.operand.text };
   }
   return undefined;
 }
