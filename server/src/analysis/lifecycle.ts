@@ -1586,6 +1586,10 @@ interface StatementPart {
   exits: StretchExit[];
   /** The states it falls into the next statement with. */
   next: { err: ErrState; failed: boolean; steps?: Trail }[];
+  /** The distinct error states of `next`. */
+  states: ErrState[];
+  /** Some path falls through failed or with a path step: no summary can carry it. */
+  blocked: boolean;
 }
 
 /** A list shared between summaries: each adds its own items in front of the next statement's. */
@@ -1748,7 +1752,7 @@ function statementPart(ctx: FunctionContext, sp: Spine, k: number, err: ErrState
     }
     for (const t of n.succ) route(t, e, f.failed, f.steps);
   }
-  const part = ok ? { visited, exits, next } : null;
+  const part = ok ? { visited, exits, next, states: [...new Set(next.map((x) => x.err))], blocked: next.some((x) => x.failed || !!x.steps) } : null;
   sp.parts.set(key, part);
   return part;
 }
@@ -1764,30 +1768,42 @@ function statementPart(ctx: FunctionContext, sp: Spine, k: number, err: ErrState
 function stretchSummary(ctx: FunctionContext, sp: Spine, k: number, err: ErrState): StretchSummary | null {
   const key = (j: number, e: ErrState) => j * 4 + ERR_CODE[e];
   const last = sp.end[k];
-  const todo: [number, ErrState][] = [[k, err]];
-  while (todo.length) {
-    const [j, e] = todo[todo.length - 1];
-    if (sp.summaries.has(key(j, e))) {
-      todo.pop();
+  // The statements still to summarise, as two parallel stacks (thousands deep in a long stretch).
+  const todoStmt: number[] = [k];
+  const todoErr: ErrState[] = [err];
+  while (todoStmt.length) {
+    const j = todoStmt[todoStmt.length - 1];
+    const e = todoErr[todoErr.length - 1];
+    const here = key(j, e);
+    if (sp.summaries.has(here)) {
+      todoStmt.pop();
+      todoErr.pop();
       continue;
     }
     const part = statementPart(ctx, sp, j, e);
-    if (!part || part.next.some((x) => x.failed || x.steps)) {
-      sp.summaries.set(key(j, e), null);
-      todo.pop();
+    if (!part || part.blocked) {
+      sp.summaries.set(here, null);
+      todoStmt.pop();
+      todoErr.pop();
       continue;
     }
-    const states = [...new Set(part.next.map((x) => x.err))];
-    const missing = j + 1 < last ? states.filter((x) => !sp.summaries.has(key(j + 1, x))) : [];
-    if (missing.length) {
-      for (const x of missing) todo.push([j + 1, x]);
-      continue;
+    const states = part.states;
+    if (j + 1 < last) {
+      let missing = false;
+      for (const x of states) {
+        if (sp.summaries.has(key(j + 1, x))) continue;
+        todoStmt.push(j + 1);
+        todoErr.push(x);
+        missing = true;
+      }
+      if (missing) continue;
     }
-    todo.pop();
+    todoStmt.pop();
+    todoErr.pop();
     // Statement j's exits in front of the rest's; one rest per state it falls through with.
     const rests = j + 1 < last ? states.map((x) => sp.summaries.get(key(j + 1, x))!) : [];
     if (rests.some((x) => x === null)) {
-      sp.summaries.set(key(j, e), null);
+      sp.summaries.set(here, null);
       continue;
     }
     let sum: StretchSummary;
@@ -1810,7 +1826,7 @@ function stretchSummary(ctx: FunctionContext, sp: Spine, k: number, err: ErrStat
       // Statement j comes before the rest: its exits join the groups as earlier gotos.
       for (let i = part.exits.length - 1; i >= 0; i--) addExit(sum, part.exits[i], undefined, true);
     }
-    sp.summaries.set(key(j, e), sum);
+    sp.summaries.set(here, sum);
   }
   return sp.summaries.get(key(k, err)) ?? null;
 }
