@@ -500,6 +500,22 @@ describe('--stdin-filename, --rule, --only', () => {
 		assert.equal(none.code, 0);
 	});
 
+	test('--only unchecked-mapping (which skips files with no map call) finds exactly what the full run finds for that rule', async () => {
+		// Every rule fixture directory as one tree: maps, sg maps, allocations, pools, masks.
+		const full = await run(['--format', 'json', path.join(__dirname, 'fixtures')]);
+		const only = await run(['--format', 'json', '--only', 'unchecked-mapping', path.join(__dirname, 'fixtures')]);
+		const want = json(full).findings.filter((f) => f.rule === 'unchecked-mapping');
+		assert.ok(want.length > 15, `${want.length} unchecked-mapping findings`);
+		assert.deepEqual(json(only).findings, want);
+		const sg = await run(['--format', 'json', '--only', 'unchecked-map-sg,unchecked-mapping', path.join(__dirname, 'fixtures')]);
+		assert.deepEqual(json(sg).findings, json(full).findings.filter((f) => f.rule === 'unchecked-map-sg' || f.rule === 'unchecked-mapping'));
+		// A file with allocations only: nothing to report for unchecked-mapping (it is skipped before parsing).
+		const dir = tmp({ 'alloc.c': fixture('free-missing-on-error/pos-admin-queue-three-held-return.c') });
+		const r = await run(['--format', 'json', '--only', 'unchecked-mapping', 'alloc.c'], { cwd: dir });
+		assert.equal(r.code, 0, r.stderr);
+		assert.deepEqual(json(r), { findings: [] });
+	});
+
 	test('--only with --fix fixes only those rules', async () => {
 		const dir = tmp({ 'meth.c': fixture(METH), 'tx.c': fixture(TX) });
 		const r = await run(['--fix', '--only', 'unmap-missing-on-error', '.'], { cwd: dir });

@@ -360,6 +360,28 @@ export const GFP_FLAGS = [
  */
 export const DMA_TEXT_PATTERN = /\b(?:dmam?_(?:map|unmap|alloc|free|sync|pool|set_|coerce|mapping_error|zalloc)|pci_(?:map|unmap|alloc_consistent|zalloc_consistent|free_consistent|dma_|set_dma_mask|set_consistent_dma_mask)|PCI_DMA_)/;
 
+/**
+ * Rules whose every finding is about a call of one of these roles (or of a
+ * wrapper of one): a file with no such call cannot have one of them.
+ */
+const RULE_ROLES: Record<string, Role[]> = {
+  'unchecked-mapping': ['map'],
+  'unchecked-map-sg': ['map-sg', 'map-sgtable'],
+};
+
+/**
+ * A text test a file must pass to have findings of `rules`, narrower than
+ * DMA_TEXT_PATTERN: the names of the calls they are about. Undefined when
+ * some rule can fire on any DMA-using file. Same-file wrappers call one of
+ * these names themselves; configured wrappers are the caller's to add.
+ */
+export function requiredTextPattern(rules: readonly string[]): RegExp | undefined {
+  if (!rules.length || rules.some((r) => !RULE_ROLES[r])) return undefined;
+  const roles = new Set(rules.flatMap((r) => RULE_ROLES[r]));
+  const names = [...byName.values()].filter((e) => roles.has(e.role)).map((e) => e.name);
+  return new RegExp(`\\b(?:${names.join('|')})\\b`);
+}
+
 /** How the documentation describes the failure value, for hover text. */
 export function describeFailure(e: ApiEntry): string {
   switch (e.failure) {

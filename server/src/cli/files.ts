@@ -97,8 +97,8 @@ export function readSource(file: string): ReadResult {
 }
 
 /** Cheap test before any parsing: does the file mention the DMA API at all? */
-export function mayUseDma(text: string, extraNames: string[] = []): boolean {
-  if (DMA_TEXT_PATTERN.test(text)) return true;
+export function mayUseDma(text: string, extraNames: string[] = [], pattern: RegExp = DMA_TEXT_PATTERN): boolean {
+  if (pattern.test(text)) return true;
   return extraNames.some((n) => text.includes(n));
 }
 

@@ -33,7 +33,9 @@ Options:
   --output DIR          with --format html: write the report into DIR
   --fix                 apply the preferred fix of every finding, in place
   --rule ID=LEVEL       set a rule's severity: off, hint, info, warning, error
-  --only ID[,ID...]     report only these rules
+  --only ID[,ID...]     report only these rules (with unchecked-mapping and
+                        unchecked-map-sg alone, files with no such map call
+                        are not even parsed)
   --stdin-filename PATH read the source from standard input, report it as PATH
   --diff FILE           report only findings on lines a unified diff adds or
                         changes (FILE '-' reads the diff from standard input);

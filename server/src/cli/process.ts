@@ -2,6 +2,7 @@
 import { FileAnalyzer, fixText } from '../index';
 import type { AnalyzeOptions, Finding } from '../types';
 import { mayUseDma, readSource, writeAtomic } from './files';
+import { requiredTextPattern } from '../catalog';
 
 export interface FileJob {
   path: string;
@@ -52,7 +53,9 @@ export function processFile(analyzer: FileAnalyzer, job: FileJob, keepSource = f
     encoding = r.file.encoding;
     if (encoding === 'latin1') out.notes.push(`${out.path}: not valid UTF-8; read as Latin-1 (columns count bytes)`);
   }
-  if (!mayUseDma(text, Object.keys(job.wrappers ?? {})) && !(job.reportUnused && text.includes('dma-check:'))) {
+  // With --only, a file must mention a call the chosen rules are about (when they all name one).
+  const pattern = (job.only && requiredTextPattern(job.only)) || undefined;
+  if (!mayUseDma(text, Object.keys(job.wrappers ?? {}), pattern) && !(job.reportUnused && text.includes('dma-check:'))) {
     out.millis = Date.now() - started;
     return out;
   }
