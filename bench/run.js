@@ -885,10 +885,13 @@ async function genSection(timeoutS) {
 // ---------------------------------------------------------------------------
 // 5. Breakdown (child process): where the time goes, and cost by file size
 
-/** The analysis core, with the V8 settings dma-check and the server run it with. */
-function loadCore() {
+/**
+ * The analysis core, with the V8 settings dma-check runs it with: for one
+ * file (`gen`), or for many (`breakdown`, like a tree scan).
+ */
+function loadCore(manyAnalyses = false) {
   const core = require(path.join(DIST, 'core.js'));
-  if (typeof core.tuneV8ForAnalysis === 'function') core.tuneV8ForAnalysis();
+  if (typeof core.tuneV8ForAnalysis === 'function') core.tuneV8ForAnalysis({ manyAnalyses });
   return core;
 }
 
@@ -963,7 +966,7 @@ const BUCKETS = [
 ];
 
 async function childBreakdown(kernel, listFile) {
-  const core = loadCore();
+  const core = loadCore(true);
   const t = instrument(core, cpuNow);
   const files = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
   const startedAll = performance.now();

@@ -7,4 +7,4 @@ export { CParser, countErrorNodes, publicWalk } from './parse';
 export { copyTree } from './tree';
 export { LineIndex } from './text';
 export type * from './types';
-export { ANALYSIS_V8_FLAGS, tuneV8ForAnalysis } from './v8flags';
+export { ANALYSIS_V8_FLAGS, MANY_ANALYSES_V8_FLAGS, tuneV8ForAnalysis } from './v8flags';

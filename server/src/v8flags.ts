@@ -8,21 +8,26 @@
  * code runs no slower. Over the Linux 6.1 corpus in one thread this saves
  * about a tenth of the CPU time.
  *
- * A larger interrupt budget (how much a function runs between V8's looks at
- * whether to optimise it) leaves lukewarm code to the baseline tiers: a
- * file's analysis touches hundreds of functions a few times each, and
- * compiling them with TurboFan, and again after each deoptimisation, cost
- * more than it saved. Over the corpus with two workers: 13 s of CPU and 7 s
- * of wall time down to 9 s and 5 s; the generated 20,000-line function and
- * the keystroke path come out the same.
+ * For many short analyses (a tree scan, an editor session), a larger
+ * interrupt budget (how much a function runs between V8's looks at whether
+ * to optimise it) leaves lukewarm code to the baseline tiers: a file's
+ * analysis touches hundreds of functions a few times each, and compiling
+ * them with TurboFan, and again after each deoptimisation, cost more than it
+ * saved. Over the corpus with two workers: about 13 s of CPU and 7 s of wall
+ * time down to 9 s and 5 s; keystrokes in the server got slightly faster.
+ * One long analysis (a single generated function of 20,000 lines) runs about
+ * 5 % slower with it, so a run of a few files keeps the default.
  *
  * The flags must be set before the analysis code is first optimised; they
  * hold for the whole process, workers included.
  */
 import { setFlagsFromString } from 'v8';
 
-export const ANALYSIS_V8_FLAGS = ['--no-turbo-inlining', '--interrupt-budget=1000000'];
+export const ANALYSIS_V8_FLAGS = ['--no-turbo-inlining'];
+/** Added when the process will run many short analyses. */
+export const MANY_ANALYSES_V8_FLAGS = ['--interrupt-budget=1000000'];
 
-export function tuneV8ForAnalysis(): void {
+export function tuneV8ForAnalysis(options: { manyAnalyses?: boolean } = {}): void {
   for (const flag of ANALYSIS_V8_FLAGS) setFlagsFromString(flag);
+  if (options.manyAnalyses) for (const flag of MANY_ANALYSES_V8_FLAGS) setFlagsFromString(flag);
 }

@@ -21,6 +21,9 @@ import { writeHtmlReport } from './html';
 
 tuneV8ForAnalysis();
 
+/** From this many files a run counts as many short analyses. */
+const MANY_FILES = 8;
+
 const VERSION = '0.1.0';
 
 const USAGE = `Usage: dma-check [options] PATH...
@@ -283,6 +286,8 @@ export async function main(argv: string[]): Promise<number> {
   for (const m of errors) process.stderr.write(`dma-check: ${m}\n`);
   if (configs.errors.length) ioError = true;
 
+  // A tree of files is many short analyses (see v8flags.ts); one or a few files keep V8's default tiering.
+  if (jobs.length >= MANY_FILES) tuneV8ForAnalysis({ manyAnalyses: true });
   const outcomes: FileOutcome[] = [];
   const tty = !!process.stderr.isTTY && jobs.length > 20 && !opts.quiet;
   let done = 0;

@@ -47,7 +47,7 @@ const BUSY_NOTICE_LINES = 5000;
 // CLI, which parses whole trees, keeps the default. No TurboFan inlining, as
 // in the CLI (see v8flags.ts).
 setFlagsFromString('--liftoff-only');
-tuneV8ForAnalysis();
+tuneV8ForAnalysis({ manyAnalyses: true });
 
 interface DocState {
   doc: TextDocument;
