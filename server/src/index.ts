@@ -8,3 +8,4 @@ export { copyTree } from './tree';
 export { LineIndex } from './text';
 export type * from './types';
 export { ANALYSIS_V8_FLAGS, MANY_ANALYSES_V8_FLAGS, tuneV8ForAnalysis } from './v8flags';
+export { scanTextFacts } from './analysis/file';

@@ -90,6 +90,10 @@ const LBRACE = 123;
 const RBRACE = 125;
 const SEMI = 59;
 
+/** ASCII codes findFunctionSegments() passes as plain code: all but line ends, spaces, `/`, `#`, quotes, braces and `;`. */
+const PLAIN = new Uint8Array(128).fill(1);
+for (const c of [NL, 32, 9, 13, 12, 11, SLASH, HASH, QUOTE, APOS, LBRACE, RBRACE, SEMI]) PLAIN[c] = 0;
+
 /**
  * Finds top-level function definitions by brace matching, skipping comments,
  * strings and preprocessor lines. Kernel style puts a function's closing
@@ -107,6 +111,21 @@ export function findFunctionSegments(text: string, lines: LineIndex): FunctionSe
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
+    // Most characters are code that none of the cases below looks at: pass a run of them at once.
+    if (c >= 128 || PLAIN[c]) {
+      atLineStart = false;
+      if (depth === 0 && !itemHasCode) {
+        itemStart = i;
+        itemHasCode = true;
+      }
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d < 128 && !PLAIN[d]) break;
+        i++;
+      }
+      continue;
+    }
     if (c === NL) {
       atLineStart = true;
       i++;

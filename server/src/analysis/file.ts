@@ -67,6 +67,29 @@ const GLOBAL_OBJECT = /^(?:static\s+)?(?:(?:const|volatile|unsigned|signed)\s+)*
 const GLOBAL_POINTER = /^(?:static\s+)?(?:(?:const|volatile|unsigned|signed)\s+)*(?:struct\s+)?\w+\s*\*\s*(?:__\w+\s+)*([a-z_]\w*)\s*(?:=[^;\n]*)?;/gm;
 const POINTER_MEMBER = /^[ \t]+(?:(?:const|volatile|unsigned|signed|struct|union|enum)\s+)*\w+\s*\*+\s*(?:__\w+\s+)*([a-z_]\w*)\s*;/gm;
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Z_][A-Z0-9_]*)[ \t]+([^\n\\]+)$/gm;
+/** DEFINE tried at one line start (sticky). */
+const DEFINE_AT = new RegExp(DEFINE.source, 'my');
+
+/**
+ * What DEFINE matches in `text` (name, value), in order: tried only at the
+ * starts of lines whose first character other than a space or a tab is `#`.
+ */
+function objectDefines(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (let at = text.indexOf('#'); at >= 0; at = text.indexOf('#', at + 1)) {
+    let start = at;
+    while (start > 0 && (text.charCodeAt(start - 1) === 32 || text.charCodeAt(start - 1) === 9)) start--;
+    // A line starts after any of the terminators `^` knows.
+    const before = start > 0 ? text.charCodeAt(start - 1) : 10;
+    if (before !== 10 && before !== 13 && before !== 0x2028 && before !== 0x2029) continue;
+    DEFINE_AT.lastIndex = start;
+    const d = DEFINE_AT.exec(text);
+    if (!d) continue;
+    out.push([d[1], d[2]]);
+    at = DEFINE_AT.lastIndex - 1;
+  }
+  return out;
+}
 const CHECK_MACRO = /^[ \t]*#[ \t]*define[ \t]+(\w+)\([^)]*\)(?:[^\n]*\\\n)*[^\n]*mapping_error/gm;
 const DRIVER_CALLBACK = /\.\s*(probe|remove|remove_new|shutdown)\s*=\s*&?\s*([A-Za-z_]\w*)/g;
 // request_irq(irq, handler, ...), devm_request_irq(dev, irq, handler, ...),
@@ -148,9 +171,7 @@ export function scanTextFacts(text: string): TextFacts {
     let c: RegExpExecArray | null;
     while ((c = CHECK_MACRO.exec(text))) facts.checkHelpers.add(c[1]);
   }
-  DEFINE.lastIndex = 0;
-  let d: RegExpExecArray | null;
-  while ((d = DEFINE.exec(text))) facts.defines.set(d[1], d[2].replace(/\/\*.*?\*\//g, '').trim());
+  for (const [name, value] of objectDefines(text)) facts.defines.set(name, value.replace(/\/\*.*?\*\//g, '').trim());
   if (text.includes('.probe') || text.includes('.remove')) {
     DRIVER_CALLBACK.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -205,6 +226,7 @@ function splitTopLevelArgs(text: string, from: number): string[] {
 
 const CALL_NAMES = /\b([A-Za-z_]\w*)\s*\(/g;
 
+/** The names of the calls in a function's text. */
 export function scanCallees(bodyText: string): Set<string> {
   const out = new Set<string>();
   CALL_NAMES.lastIndex = 0;

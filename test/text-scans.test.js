@@ -1,0 +1,74 @@
+'use strict';
+// The text facts' object-like #defines, found by trying the pattern only at
+// lines that start with `#`, are what the whole-text multiline regular
+// expression finds. On every fixture driver, the DMA-using files of Linux 6.1
+// drivers/net/ethernet when the sources are unpacked, and random text.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const fc = require('fast-check');
+const core = require('../dist/core.js');
+const { listFixtures } = require('./helpers/fixtures');
+
+const KERNEL = process.env.DMA_KERNEL_SRC || path.join(require('node:os').homedir(), '.cache/dma-api-assistant/linux-source-6.1');
+
+function definesByRegex(text) {
+  const out = new Map();
+  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Z_][A-Z0-9_]*)[ \t]+([^\n\\]+)$/gm;
+  let m;
+  while ((m = re.exec(text))) out.set(m[1], m[2].replace(/\/\*.*?\*\//g, '').trim());
+  return out;
+}
+
+function same(text, label) {
+  assert.deepEqual([...core.scanTextFacts(text).defines], [...definesByRegex(text)], `defines: ${label}`);
+}
+
+test('on every fixture driver', () => {
+  const fixtures = listFixtures();
+  assert.ok(fixtures.length > 100);
+  for (const fx of fixtures) same(fx.text, `${fx.rule}/${fx.name}`);
+});
+
+test('on the DMA-using files of Linux 6.1 drivers/ (when the sources are unpacked)', (t) => {
+  const dir = path.join(KERNEL, 'drivers/net/ethernet');
+  if (!fs.existsSync(dir)) {
+    t.skip(`the Linux 6.1 sources are not unpacked at ${KERNEL}`);
+    return;
+  }
+  let files = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.[ch]$/.test(e.name)) {
+        const text = fs.readFileSync(p, 'latin1');
+        if (!core.DMA_TEXT_PATTERN.test(text)) continue;
+        same(text, path.relative(KERNEL, p));
+        files++;
+      }
+    }
+  };
+  walk(dir);
+  assert.ok(files > 200, `${files} files`);
+});
+
+test('a #define after each line terminator, indented, continued, or in a comment line', () => {
+  for (const eol of ['\n', '\r\n', '\r', '\u2028', '\u2029']) {
+    const text = `int x;${eol}#define FOO_LEN 64${eol}  # define BAR 0 /* off */${eol}#define CONT 1 \\${eol}\t2${eol}// #define NOT 3${eol}x = 1; #define NOPE 4${eol}`;
+    same(text, JSON.stringify(eol));
+    assert.ok(core.scanTextFacts(text).defines.has('FOO_LEN'), JSON.stringify(eol));
+  }
+});
+
+test('on random text made of C fragments, spaces of every kind and line terminators', () => {
+  const pieces = ['foo', 'f_1', '_x', '9a', 'a9', ' ', '\t', '\n', '\r', '\r\n', '\u2028', '\u00a0', '\ufeff', '(', ')', '#', '# ', 'define', '#define', ' A_B', ' 12', '\\', '/* c */', 'é', '"', ';', 'if', '= ', '{', '}'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 60 }), (parts) => {
+      const text = parts.join('');
+      same(text, JSON.stringify(text));
+    }),
+    { numRuns: 3000 },
+  );
+});
