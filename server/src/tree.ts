@@ -121,6 +121,22 @@ export class SyntaxNode {
     return out;
   }
 
+  /**
+   * For loops that must not allocate: the copy's node list, in which this
+   * subtree is the positions subtreeStart() to subtreeEnd() (inclusive).
+   */
+  get documentNodes(): readonly SyntaxNode[] {
+    return this.doc.nodes;
+  }
+
+  subtreeStart(): number {
+    return this.id - this.doc.nodes[0].id;
+  }
+
+  subtreeEnd(): number {
+    return this.last - this.doc.nodes[0].id;
+  }
+
   /** This node and all its descendants, in document order. */
   subtree(): SyntaxNode[] {
     const all = this.doc.nodes;

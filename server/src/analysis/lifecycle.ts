@@ -453,7 +453,9 @@ function flowFacts(ctx: FunctionContext): FlowFacts {
   }
   const copies: FlowFacts['copies'] = [];
   const holders = new Set<string>();
-  for (const n of walk(ctx.body)) {
+  const nodes = ctx.body.documentNodes;
+  for (let i = ctx.body.subtreeStart(), end = ctx.body.subtreeEnd(); i <= end; i++) {
+    const n = nodes[i];
     let l: Node | null = null;
     let rr: Node | null = null;
     if (n.type === 'assignment_expression' && n.child(1)?.text === '=') {
@@ -518,7 +520,9 @@ function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
   let helperCall = false;
   let holderMention = false;
   const err = ast ? errAssignment(ctx, ast) : undefined;
-  for (const n of ast ? walk(ast) : []) {
+  const nodes = ast ? ast.documentNodes : [];
+  for (let i = ast ? ast.subtreeStart() : 0, end = ast ? ast.subtreeEnd() : -1; i <= end; i++) {
+    const n = nodes[i];
     if (HANDLE_TYPES.has(n.type)) mentions.add(keyOf(ctx, n));
     if (n.type === 'identifier' && flow.holders.has(n.text)) holderMention = true;
     if (n.type === 'call_expression') {
@@ -1122,7 +1126,9 @@ function containsCheckOf(ctx: FunctionContext, r: Resource, e: Node): boolean {
 export function errAssignment(ctx: FunctionContext, stmt: Node): ErrState | undefined {
   if (!ctx.errorVar) return undefined;
   let result: ErrState | undefined;
-  for (const n of walk(stmt)) {
+  const nodes = stmt.documentNodes;
+  for (let i = stmt.subtreeStart(), end = stmt.subtreeEnd(); i <= end; i++) {
+    const n = nodes[i];
     let value: Node | null = null;
     if (n.type === 'assignment_expression' && n.childForFieldName('left')?.text === ctx.errorVar) value = n.childForFieldName('right');
     else if (n.type === 'init_declarator' && n.childForFieldName('declarator')?.text === ctx.errorVar) value = n.childForFieldName('value');

@@ -23,7 +23,9 @@ export function summarizeFunction(fn: Node, name: string): FunctionSummary {
   const releases = new Set<string>();
   const stores = new Set<string>();
   const mentions = new Set<string>();
-  for (const n of walk(body)) {
+  const nodes = body.documentNodes;
+  for (let i = body.subtreeStart(), end = body.subtreeEnd(); i <= end; i++) {
+    const n = nodes[i];
     if (n.type === 'call_expression') {
       const callee = callName(n);
       const api = lookupApi(callee);
