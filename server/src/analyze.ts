@@ -238,28 +238,26 @@ export class FileAnalyzer {
       }
     }
 
+    /** The same-file callers of each function `wanted` picks, in the order of facts.callees. */
+    const callersOf = (wanted: (i: number) => boolean): Map<string, string[]> => {
+      const out = new Map<string, string[]>();
+      for (let i = 0; i < segments.length; i++) if (wanted(i)) out.set(segments[i].name, []);
+      if (out.size) for (const [name, callees] of facts.callees) for (const c of callees) if (c !== name) out.get(c)?.push(name);
+      return out;
+    };
+
     // Scatterlist mappers whose callers all test what they return against zero.
-    const zeroCandidates = new Map<string, string[]>();
-    for (let i = 0; i < segments.length; i++) {
-      if (parsedBySeg[i] && segTexts[i].includes('for_each_sg') && segTexts[i].includes('dma_map_sg')) zeroCandidates.set(segments[i].name, []);
-    }
-    if (zeroCandidates.size) {
-      for (const [name, callees] of facts.callees) for (const c of callees) if (c !== name) zeroCandidates.get(c)?.push(name);
-      for (const [name, list] of zeroCandidates) {
-        if (list.length && list.every((c) => segIndex.has(c) && testsResultForZero(segTexts[segIndex.get(c)!], name))) facts.zeroTestedResults.add(name);
-      }
+    const zeroCandidates = callersOf((i) => !!parsedBySeg[i] && segTexts[i].includes('for_each_sg') && segTexts[i].includes('dma_map_sg'));
+    for (const [name, list] of zeroCandidates) {
+      if (list.length && list.every((c) => segIndex.has(c) && testsResultForZero(segTexts[segIndex.get(c)!], name))) facts.zeroTestedResults.add(name);
     }
 
     // What each same-file caller of a DMA function runs at its error label when that function fails.
     // Only functions that put an acquisition in a field can leave it to their callers.
-    const callers = new Map<string, string[]>();
-    for (let i = 0; i < segments.length; i++) {
+    const callers = callersOf((i) => {
       const summary = parsedBySeg[i]?.summary;
-      if (summary && (summary.allocates.length || summary.fieldMaps.length)) callers.set(segments[i].name, []);
-    }
-    for (const [name, callees] of facts.callees) {
-      for (const c of callees) if (c !== name) callers.get(c)?.push(name);
-    }
+      return !!summary && (summary.allocates.length > 0 || summary.fieldMaps.length > 0);
+    });
     for (const [name, list] of callers) {
       if (!list.length) continue;
       facts.errorCleanups.set(name, list.map((c) => {

@@ -292,6 +292,17 @@ export function detached(s: string): string {
 }
 
 /**
+ * Where the line holding `text[at]` starts, when only spaces and tabs come
+ * before `at` on it (a preprocessor directive's `#`, say); -1 otherwise.
+ * `isBreak` tells which characters end a line.
+ */
+export function indentedLineStart(text: string, at: number, isBreak: (c: number) => boolean = (c) => c === 10): number {
+  let start = at;
+  while (start > 0 && (text.charCodeAt(start - 1) === 32 || text.charCodeAt(start - 1) === 9)) start--;
+  return start === 0 || isBreak(text.charCodeAt(start - 1)) ? start : -1;
+}
+
+/**
  * Lines of code the preprocessor drops: the branches of `#if 0`, `#if X`
  * with `#define X 0` in the file, the `#else` of `#if 1`, and the branches
  * of `#ifdef X`, `#ifndef X` and `#if defined(X)` that the file itself
@@ -311,9 +322,7 @@ export function deadLineRanges(text: string, lines: LineIndex, defines: Map<stri
   const isDefined = (name: string) => known.get(name);
   let deadFrom = -1;
   for (let at = text.indexOf('#'); at >= 0; at = text.indexOf('#', at + 1)) {
-    let start = at;
-    while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
-    if (start > 0 && text[start - 1] !== '\n') continue;
+    if (indentedLineStart(text, at) < 0) continue;
     const end = text.indexOf('\n', at);
     const directive = /^#[ \t]*(if|ifdef|ifndef|elif|else|endif|define|undef)\b(.*)$/.exec(text.slice(at, end < 0 ? text.length : end).replace(/\r$/, ''));
     if (!directive) continue;

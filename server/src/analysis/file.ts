@@ -5,6 +5,7 @@
  * functions (see summary.ts).
  */
 import type { ApiEntry } from '../catalog';
+import { indentedLineStart } from '../text';
 
 export interface FunctionSummary {
   name: string;
@@ -77,11 +78,9 @@ const DEFINE_AT = new RegExp(DEFINE.source, 'my');
 function objectDefines(text: string): [string, string][] {
   const out: [string, string][] = [];
   for (let at = text.indexOf('#'); at >= 0; at = text.indexOf('#', at + 1)) {
-    let start = at;
-    while (start > 0 && (text.charCodeAt(start - 1) === 32 || text.charCodeAt(start - 1) === 9)) start--;
     // A line starts after any of the terminators `^` knows.
-    const before = start > 0 ? text.charCodeAt(start - 1) : 10;
-    if (before !== 10 && before !== 13 && before !== 0x2028 && before !== 0x2029) continue;
+    const start = indentedLineStart(text, at, (c) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029);
+    if (start < 0) continue;
     DEFINE_AT.lastIndex = start;
     const d = DEFINE_AT.exec(text);
     if (!d) continue;
