@@ -10,7 +10,7 @@
 import { CParser, type Tree, type Edit } from './parse';
 import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
 import { LineIndex, deadLineRanges, detached, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
-import { cleanupAfterFailure, emptyFacts, reachableFrom, scanCallees, scanTextFacts, testsResultForZero, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
+import { CallGraph, cleanupAfterFailure, emptyFacts, escapeRegExp, scanCallees, scanTextFacts, testsResultForZero, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
 import { summarizeFunction } from './analysis/summary';
 import { buildFunctionContext } from './analysis/function';
 import { FunctionAnalysis } from './rules/context';
@@ -169,8 +169,6 @@ export class FileAnalyzer {
     for (const e of this.editedTrees.values()) e.tree.delete();
     this.editedTrees.clear();
 
-    // Who calls whom: for the parsed functions (release helpers) and, when
-    // the file has a remove callback, for everything it can reach.
     const scansOf = (i: number) => {
       const t = segTexts[i];
       if (oneShot) return { cleanups: new Map<string, string[]>() } as { callees?: Set<string>; cleanups: Map<string, string[]> };
@@ -181,8 +179,9 @@ export class FileAnalyzer {
       }
       return scans;
     };
+    const bodyOf = (i: number): string => segTexts[i].slice(segments[i].bodyStart - segments[i].headerStart);
     const calleesOf = (i: number): Set<string> => {
-      const body = segTexts[i].slice(segments[i].bodyStart - segments[i].headerStart);
+      const body = bodyOf(i);
       if (oneShot) return scanCallees(body);
       const scans = scansOf(i);
       scans.callees ??= scanCallees(detached(body));
@@ -197,20 +196,12 @@ export class FileAnalyzer {
         facts.summaries.set(segments[i].name, p.summary);
         summarySeg.set(segments[i].name, i);
       }
-      // Every function's callees (a text scan, cached by its text): a caller that
-      // only unwinds (`foo_mem_free()` after a failed `foo_mem_alloc()`) counts.
-      facts.callees.set(segments[i].name, calleesOf(i));
     }
-    if (facts.removeFunctions.size && facts.probeFunctions.size) {
-      const stack = [...facts.removeFunctions, ...facts.probeFunctions];
-      while (stack.length) {
-        const name = stack.pop()!;
-        const i = segIndex.get(name);
-        if (i === undefined) continue;
-        if (!facts.callees.has(name)) facts.callees.set(name, calleesOf(i));
-        for (const c of facts.callees.get(name)!) if (!facts.callees.has(c) && segIndex.has(c)) stack.push(c);
-      }
-    }
+    // Who calls whom, by a text scan of the bodies, read as the rules ask: a
+    // caller that only unwinds (`foo_mem_free()` after a failed `foo_mem_alloc()`) counts.
+    facts.calls = new CallGraph(segIndex, bodyOf, calleesOf);
+    // Kept with the cached findings: scan every function now (cached by text) and keep no text.
+    if (!oneShot) facts.calls.completeAndDetach();
     for (const [name, s] of facts.summaries) {
       if (s.wraps && !lookupApi(name)) facts.wrappers.set(name, s.wraps);
       if (s.checksMapping) facts.checkHelpers.add(name);
@@ -226,7 +217,7 @@ export class FileAnalyzer {
     const segByName = new Map(segments.map((sg, i) => [sg.name, i] as const));
     for (let i = 0; i < segments.length; i++) {
       if (!parsedBySeg[i]) continue;
-      for (const c of facts.callees.get(segments[i].name) ?? []) {
+      for (const c of facts.calls.calleesOf(segments[i].name)) {
         const j = segByName.get(c);
         if (j === undefined || parsedBySeg[j] || lineCount(segTexts[j]) > SMALL_HELPER_LINES || !STORES_A_NAME.test(segTexts[j])) continue;
         parse(j);
@@ -238,12 +229,11 @@ export class FileAnalyzer {
       }
     }
 
-    /** The same-file callers of each function `wanted` picks, in the order of facts.callees. */
+    /** The same-file callers of each function `wanted` picks, in definition order. */
     const callersOf = (wanted: (i: number) => boolean): Map<string, string[]> => {
-      const out = new Map<string, string[]>();
-      for (let i = 0; i < segments.length; i++) if (wanted(i)) out.set(segments[i].name, []);
-      if (out.size) for (const [name, callees] of facts.callees) for (const c of callees) if (c !== name) out.get(c)?.push(name);
-      return out;
+      const names: string[] = [];
+      for (let i = 0; i < segments.length; i++) if (wanted(i)) names.push(segments[i].name);
+      return names.length ? facts.calls.callersOfAll(names) : new Map<string, string[]>();
     };
 
     // Scatterlist mappers whose callers all test what they return against zero.
@@ -478,7 +468,7 @@ function propagateReleases(facts: FileFacts): void {
   for (let round = 0; round < 4; round++) {
     let changed = false;
     for (const [name, s] of facts.summaries) {
-      for (const callee of facts.callees.get(name) ?? []) {
+      for (const callee of facts.calls.calleesOf(name)) {
         const other = facts.summaries.get(callee);
         if (!other || other === s) continue;
         for (const r of other.releases) {
@@ -554,7 +544,7 @@ function leakAtRemove(facts: FileFacts, segments: FunctionSegment[], summarySeg:
   }
   const viaAccessor = (field: string) => mentions.some((m) => m.endsWith(`_${field}`));
   const out: Finding[] = [];
-  const probeSide = reachableFrom(facts.probeFunctions, facts.callees);
+  const probeSide = facts.calls.reachableFrom(facts.probeFunctions);
   for (const fn of probeSide) {
     const s = facts.summaries.get(fn);
     // The segment the summary was made from (a name defined twice keeps its last definition, as the summaries do).
@@ -607,10 +597,6 @@ function finalize(findings: Finding[], lines: LineIndex, options: AnalyzeOptions
   }
   out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
   return out;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** NUL bytes in the first 8 KB: not a C source file. */

@@ -38,8 +38,8 @@ export interface FileFacts {
   irqHandlers: Set<string>;
   probeFunctions: Set<string>;
   removeFunctions: Set<string>;
-  /** function name → names of functions it calls (text scan of its body). */
-  callees: Map<string, Set<string>>;
+  /** Who calls whom among the file's functions (a text scan of their bodies). */
+  calls: CallGraph;
   summaries: Map<string, FunctionSummary>;
   /** File-scope arrays and objects (`static u8 buf[64];`): not DMA-able by streaming maps. */
   globals: Set<string>;
@@ -234,17 +234,118 @@ export function scanCallees(bodyText: string): Set<string> {
   return out;
 }
 
-/** Functions reachable from `roots` through same-file calls (roots included). */
-export function reachableFrom(roots: Iterable<string>, callees: Map<string, Set<string>>): Set<string> {
-  const seen = new Set<string>();
-  const stack = [...roots];
-  while (stack.length) {
-    const f = stack.pop()!;
-    if (seen.has(f)) continue;
-    seen.add(f);
-    for (const g of callees.get(f) ?? []) if (callees.has(g) && !seen.has(g)) stack.push(g);
+/**
+ * Who calls whom among a file's functions, from a text scan of their bodies
+ * (scanCallees()), worked out only for the functions and callers asked for.
+ * A name defined twice (`#ifdef` variants) counts as defined where it is
+ * first, with the calls of its last definition.
+ */
+export class CallGraph {
+  private readonly calleeSets = new Map<string, Set<string>>();
+  private readonly callerLists = new Map<string, string[]>();
+  private complete = false;
+
+  /**
+   * `functions`: each name → its definition's index, in order of first
+   * definition. `body(i)`: that definition's body text. `scan(i)`: its
+   * callees (the caller may cache them).
+   */
+  constructor(
+    private readonly functions: ReadonlyMap<string, number>,
+    private body: ((i: number) => string) | undefined,
+    private scan: ((i: number) => Set<string>) | undefined,
+  ) {}
+
+  static empty(): CallGraph {
+    return new CallGraph(new Map(), undefined, undefined);
   }
-  return seen;
+
+  /** Whether the file defines `name`. */
+  has(name: string): boolean {
+    return this.functions.has(name);
+  }
+
+  /** The names `name` calls (any function, not only the file's own); empty for a name the file does not define. */
+  calleesOf(name: string): ReadonlySet<string> {
+    let set = this.calleeSets.get(name);
+    if (!set) {
+      const i = this.functions.get(name);
+      if (i === undefined || !this.scan) return NO_NAMES;
+      set = this.scan(i);
+      this.calleeSets.set(name, set);
+    }
+    return set;
+  }
+
+  /**
+   * Scans every function now and lets go of the texts: for a graph kept
+   * after the analysis (the callee sets are cached by text, so this is cheap
+   * on a re-analysis).
+   */
+  completeAndDetach(): void {
+    for (const name of this.functions.keys()) this.calleesOf(name);
+    this.complete = true;
+    this.body = undefined;
+    this.scan = undefined;
+  }
+
+  /** The file's functions that call `name`, itself left out, in definition order. */
+  callersOf(name: string): readonly string[] {
+    return this.callersOfAll([name]).get(name)!;
+  }
+
+  /** callersOf() for several names at once: one pass over the bodies. */
+  callersOfAll(names: readonly string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const missing: string[] = [];
+    for (const n of names) {
+      const known = this.callerLists.get(n);
+      if (known) out.set(n, known);
+      else if (!out.has(n)) {
+        missing.push(n);
+        out.set(n, []);
+      }
+    }
+    if (!missing.length) return out;
+    const body = this.body;
+    if (this.complete || !body) {
+      for (const [caller] of this.functions) for (const c of this.calleesOf(caller)) if (c !== caller && missing.includes(c)) out.get(c)!.push(caller);
+    } else {
+      // `\bname\s*\(` finds a call of name exactly where scanCallees() would.
+      const calls = new RegExp(`\\b(${missing.map(escapeRegExp).join('|')})\\s*\\(`, 'g');
+      for (const [caller, i] of this.functions) {
+        const text = body(i);
+        calls.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = calls.exec(text))) {
+          if (m[1] === caller) continue;
+          const list = out.get(m[1])!;
+          if (list[list.length - 1] !== caller) list.push(caller);
+        }
+      }
+    }
+    for (const n of missing) this.callerLists.set(n, out.get(n)!);
+    return out;
+  }
+
+  /** Functions reachable from `roots` through same-file calls (roots included). */
+  reachableFrom(roots: Iterable<string>): Set<string> {
+    const seen = new Set<string>();
+    const stack = [...roots];
+    while (stack.length) {
+      const f = stack.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      for (const g of this.calleesOf(f)) if (this.has(g) && !seen.has(g)) stack.push(g);
+    }
+    return seen;
+  }
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export function emptyFacts(path: string): FileFacts {
@@ -255,7 +356,7 @@ export function emptyFacts(path: string): FileFacts {
     irqHandlers: new Set(),
     probeFunctions: new Set(),
     removeFunctions: new Set(),
-    callees: new Map(),
+    calls: CallGraph.empty(),
     summaries: new Map(),
     globals: new Set(),
     globalPointers: new Set(),

@@ -2480,8 +2480,7 @@ function callerCleansUp(ctx: FunctionContext, r: Resource): boolean {
   // Streaming mappings: only a caller that itself works with the DMA API (a
   // parsed one) is trusted to unwind; allocations: any caller of the file.
   const mapping = r.kind === 'map' || r.kind === 'sg' || r.kind === 'sgtable';
-  let called = false;
-  for (const [name, callees] of ctx.facts.callees) if (name !== ctx.name && callees.has(ctx.name) && (!mapping || ctx.facts.summaries.has(name))) called = true;
+  const called = ctx.facts.calls.callersOf(ctx.name).some((name) => !mapping || ctx.facts.summaries.has(name));
   return called && releasedElsewhere(ctx, r);
 }
 
