@@ -1948,7 +1948,11 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   // Memo: each (node, handle state, error sign, failure flag, decisions) is
   // walked once. Gotos that reach an already-walked state share its outcome:
   // `merge` records them, and their leaks are added once the walk is done.
-  const seen = new Map<string, number>();
+  // Keyed by the other four as one number and the decisions string's number in `decisionIds`
+  // (a string's hash is kept with it, so looking one up again costs no pass over it).
+  const seen = new Map<number, number>();
+  const decisionIds = new Map<string, number>();
+  const keySpan = ctx.cfg.nodes.length * 40;
   // The same memo for the common case of no remembered decisions, in the scratch arrays.
   const seenStamp = w.seenStamp;
   const seenVia = w.seenVia;
@@ -2030,7 +2034,9 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
     curFailAt = f.failAt;
     let firstVia: number | undefined;
     if (f.decisions) {
-      const k = `${f.node}|${f.state}|${f.err}|${f.failed ? 1 : 0}|${f.decisions}`;
+      let d = decisionIds.get(f.decisions);
+      if (d === undefined) decisionIds.set(f.decisions, (d = decisionIds.size + 1));
+      const k = d * keySpan + ((f.node * 5 + STATE_CODE[f.state]) * 4 + ERR_CODE[f.err]) * 2 + (f.failed ? 1 : 0);
       firstVia = seen.get(k);
       if (firstVia === undefined) seen.set(k, f.viaGoto);
     } else {

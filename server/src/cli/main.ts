@@ -74,7 +74,7 @@ class UsageError extends Error {}
 const LEVELS: Record<string, SeveritySetting> = { off: 'off', hint: 'hint', info: 'information', information: 'information', warning: 'warning', error: 'error' };
 
 function parseArgs(argv: string[]): Options | 'help' | 'version' | 'list' {
-  const o: Options = { format: 'text', fix: false, severities: {}, jobs: Math.min(8, Math.max(1, os.availableParallelism?.() ?? os.cpus().length)), quiet: false, paths: [], reportUnused: false, config: true };
+  const o: Options = { format: 'text', fix: false, severities: {}, jobs: Math.min(8, cores()), quiet: false, paths: [], reportUnused: false, config: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -155,9 +155,17 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' | 'list' {
   return o;
 }
 
+/** Small runs stay in-process: a worker costs a wasm compile. */
+function usesWorkers(files: number, threads: number): boolean {
+  return threads > 1 && files >= MANY_FILES;
+}
+
+function cores(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
 async function runJobs(jobs: FileJob[], threads: number, onDone: (o: FileOutcome) => void): Promise<void> {
-  // Small runs stay in-process: a worker costs a wasm compile.
-  if (threads <= 1 || jobs.length < 8) {
+  if (!usesWorkers(jobs.length, threads)) {
     // Each file is analysed once, unless --fix analyses it again after each round of fixes.
     const analyzer = await FileAnalyzer.create({ oneShot: !jobs.some((j) => j.fix) });
     for (const job of jobs) {
@@ -287,7 +295,7 @@ export async function main(argv: string[]): Promise<number> {
   if (configs.errors.length) ioError = true;
 
   // A tree of files is many short analyses (see v8flags.ts); one or a few files keep V8's default tiering.
-  if (jobs.length >= MANY_FILES) tuneV8ForAnalysis({ manyAnalyses: true });
+  if (jobs.length >= MANY_FILES) tuneV8ForAnalysis({ manyAnalyses: true, allCoresBusy: usesWorkers(jobs.length, opts.jobs) && opts.jobs >= cores() });
   const outcomes: FileOutcome[] = [];
   const tty = !!process.stderr.isTTY && jobs.length > 20 && !opts.quiet;
   let done = 0;
