@@ -10,7 +10,7 @@
 import { CParser, type Tree, type Edit } from './parse';
 import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
 import { LineIndex, deadLineRanges, detached, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
-import { CallGraph, cleanupAfterFailure, emptyFacts, escapeRegExp, scanCallees, scanTextFacts, testsResultForZero, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
+import { CallGraph, cleanupAfterFailure, emptyFacts, scanCallees, scanTextFacts, testsResultForZero, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
 import { summarizeFunction } from './analysis/summary';
 import { buildFunctionContext } from './analysis/function';
 import { FunctionAnalysis } from './rules/context';
@@ -199,7 +199,7 @@ export class FileAnalyzer {
     }
     // Who calls whom, by a text scan of the bodies, read as the rules ask: a
     // caller that only unwinds (`foo_mem_free()` after a failed `foo_mem_alloc()`) counts.
-    facts.calls = new CallGraph(segIndex, bodyOf, calleesOf);
+    facts.calls = new CallGraph(segIndex, text, segments, calleesOf);
     // Kept with the cached findings: scan every function now (cached by text) and keep no text.
     if (!oneShot) facts.calls.completeAndDetach();
     for (const [name, s] of facts.summaries) {
@@ -635,4 +635,8 @@ export async function analyzeText(text: string, options: AnalyzeOptions = {}): P
   } finally {
     analyzer.dispose();
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -247,17 +247,19 @@ export class CallGraph {
 
   /**
    * `functions`: each name → its definition's index, in order of first
-   * definition. `body(i)`: that definition's body text. `scan(i)`: its
-   * callees (the caller may cache them).
+   * definition. `text` and `bodies`: the file and where each definition's
+   * body (from its `{` to its `}`) lies in it. `scan(i)`: the callees of
+   * definition i (the caller may cache them).
    */
   constructor(
     private readonly functions: ReadonlyMap<string, number>,
-    private body: ((i: number) => string) | undefined,
+    private text: string | undefined,
+    private bodies: readonly { bodyStart: number; end: number }[],
     private scan: ((i: number) => Set<string>) | undefined,
   ) {}
 
   static empty(): CallGraph {
-    return new CallGraph(new Map(), undefined, undefined);
+    return new CallGraph(new Map(), undefined, [], undefined);
   }
 
   /** Whether the file defines `name`. */
@@ -278,14 +280,15 @@ export class CallGraph {
   }
 
   /**
-   * Scans every function now and lets go of the texts: for a graph kept
+   * Scans every function now and lets go of the text: for a graph kept
    * after the analysis (the callee sets are cached by text, so this is cheap
    * on a re-analysis).
    */
   completeAndDetach(): void {
     for (const name of this.functions.keys()) this.calleesOf(name);
     this.complete = true;
-    this.body = undefined;
+    this.text = undefined;
+    this.bodies = [];
     this.scan = undefined;
   }
 
@@ -294,38 +297,52 @@ export class CallGraph {
     return this.callersOfAll([name]).get(name)!;
   }
 
-  /** callersOf() for several names at once: one pass over the bodies. */
+  /** callersOf() for several names at once. */
   callersOfAll(names: readonly string[]): Map<string, string[]> {
     const out = new Map<string, string[]>();
-    const missing: string[] = [];
     for (const n of names) {
-      const known = this.callerLists.get(n);
-      if (known) out.set(n, known);
-      else if (!out.has(n)) {
-        missing.push(n);
-        out.set(n, []);
+      if (out.has(n)) continue;
+      let list = this.callerLists.get(n);
+      if (!list) {
+        list = this.complete || !this.text ? this.callersFromSets(n) : this.callersFromText(n, this.text);
+        this.callerLists.set(n, list);
       }
+      out.set(n, list);
     }
-    if (!missing.length) return out;
-    const body = this.body;
-    if (this.complete || !body) {
-      for (const [caller] of this.functions) for (const c of this.calleesOf(caller)) if (c !== caller && missing.includes(c)) out.get(c)!.push(caller);
-    } else {
-      // `\bname\s*\(` finds a call of name exactly where scanCallees() would.
-      const calls = new RegExp(`\\b(${missing.map(escapeRegExp).join('|')})\\s*\\(`, 'g');
-      for (const [caller, i] of this.functions) {
-        const text = body(i);
-        calls.lastIndex = 0;
-        let m: RegExpExecArray | null;
-        while ((m = calls.exec(text))) {
-          if (m[1] === caller) continue;
-          const list = out.get(m[1])!;
-          if (list[list.length - 1] !== caller) list.push(caller);
-        }
-      }
-    }
-    for (const n of missing) this.callerLists.set(n, out.get(n)!);
     return out;
+  }
+
+  private callersFromSets(name: string): string[] {
+    const list: string[] = [];
+    for (const [caller] of this.functions) if (caller !== name && this.calleesOf(caller).has(name)) list.push(caller);
+    return list;
+  }
+
+  /**
+   * The definitions whose body has `name` as a whole word followed by `(`:
+   * exactly where scanCallees() would find a call of it.
+   */
+  private callersFromText(name: string, text: string): string[] {
+    if (!IDENTIFIER.test(name)) return [];
+    const bodies = this.bodies;
+    const callers = new Set<number>();
+    for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
+      if (at > 0 && isWordChar(text.charCodeAt(at - 1))) continue;
+      OPEN_PAREN.lastIndex = at + name.length;
+      if (!OPEN_PAREN.test(text)) continue;
+      // The definition whose body holds the call, if any (bodies are in file order).
+      let lo = 0;
+      let hi = bodies.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (bodies[mid].bodyStart <= at) lo = mid;
+        else hi = mid - 1;
+      }
+      if (bodies.length && bodies[lo].bodyStart <= at && at < bodies[lo].end) callers.add(lo);
+    }
+    const list: string[] = [];
+    if (callers.size) for (const [caller, i] of this.functions) if (caller !== name && callers.has(i)) list.push(caller);
+    return list;
   }
 
   /** Functions reachable from `roots` through same-file calls (roots included). */
@@ -343,9 +360,12 @@ export class CallGraph {
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
+const IDENTIFIER = /^[A-Za-z_]\w*$/;
+/** Spaces, then `(`: tried where a name ends. */
+const OPEN_PAREN = /\s*\(/y;
 
-export function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 export function emptyFacts(path: string): FileFacts {
