@@ -36,6 +36,21 @@ function flatten(root) {
 	return out;
 }
 
+/** The same, read through web-tree-sitter's own node objects (every range asked of the runtime). */
+function flattenApi(root) {
+	const out = [];
+	const stack = [[root, '', 0]];
+	while (stack.length) {
+		const [n, field, index] = stack.pop();
+		const count = n.childCount;
+		out.push(`${n.type}|${n.isNamed}|${n.isMissing}|${n.startIndex}-${n.endIndex}|${field}|${index}|${count}`);
+		for (let i = count - 1; i >= 0; i--) stack.push([n.child(i), n.fieldNameForChild(i) ?? '', i]);
+	}
+	return out;
+}
+
+const KERNEL = process.env.DMA_KERNEL_SRC || path.join(require('node:os').homedir(), '.cache/dma-api-assistant/linux-source-6.1');
+
 describe('tree copy', () => {
 	let parser;
 	before(async () => {
@@ -83,6 +98,27 @@ describe('tree copy', () => {
 				tree.delete();
 			}
 		}
+	});
+
+	test('ranges, types and fields are the ones web-tree-sitter\'s node objects give (a node with children is not asked where it starts)', (t) => {
+		const texts = fixtureFiles().map((f) => fs.readFileSync(f, 'utf8'));
+		texts.push('static int f(void)\n{\n\tif (x\n\t\treturn -EINVAL;\n\tfoo(a, ;\n}\n', '#include <linux/dma-mapping.h>\n#define N 4\n\nint x;\n\n', '}}}{{{ #define X( \n', '');
+		const dir = path.join(KERNEL, 'drivers/net/ethernet/intel/e1000');
+		if (fs.existsSync(dir)) {
+			for (const name of fs.readdirSync(dir)) if (/\.[ch]$/.test(name)) texts.push(fs.readFileSync(path.join(dir, name), 'latin1'));
+		} else t.diagnostic(`the Linux 6.1 sources are not unpacked at ${KERNEL}: fixtures only`);
+		let nodes = 0;
+		for (const text of texts) {
+			const tree = parser.parse(text);
+			try {
+				const copy = flatten(core.copyTree(tree, text, parser.walk(tree)));
+				assert.deepEqual(copy, flattenApi(tree.rootNode), JSON.stringify(text.slice(0, 60)));
+				nodes += copy.length;
+			} finally {
+				tree.delete();
+			}
+		}
+		assert.ok(nodes > 10000, `${nodes} nodes compared`);
 	});
 
 	test('many walks in a row leave the runtime usable (cursors are freed, the parser still parses)', () => {

@@ -18,25 +18,40 @@ const NO_CHILDREN: SyntaxNode[] = [];
 
 export class SyntaxNode {
   /** Leaves share one empty array (most nodes are leaves). */
-  children: SyntaxNode[] = NO_CHILDREN;
-  parent: SyntaxNode | null = null;
+  declare children: SyntaxNode[];
+  declare parent: SyntaxNode | null;
   /** Index in the parent's children. */
-  index = 0;
+  declare index: number;
   /** The field this node fills in its parent (`condition`, `body`, …), or ''. */
-  field = '';
+  declare field: string;
   /** The id of the last node of its subtree (ids are given in document order). */
-  last = 0;
-  private named?: SyntaxNode[];
+  declare last: number;
+  declare readonly id: number;
+  declare type: string;
+  declare isNamed: boolean;
+  declare isMissing: boolean;
+  declare startIndex: number;
+  declare endIndex: number;
+  private declare named: SyntaxNode[] | undefined;
+  private declare readonly doc: SourceText;
 
-  constructor(
-    readonly id: number,
-    readonly type: string,
-    readonly isNamed: boolean,
-    readonly isMissing: boolean,
-    readonly startIndex: number,
-    readonly endIndex: number,
-    private readonly doc: SourceText,
-  ) {}
+  // Fields are assigned here, not declared with initialisers: a node is made
+  // millions of times over a tree scan, and this is the cheapest shape to build.
+  constructor(id: number, type: string, isNamed: boolean, isMissing: boolean, startIndex: number, endIndex: number, doc: SourceText, parent: SyntaxNode | null, index: number, field: string) {
+    this.children = NO_CHILDREN;
+    this.parent = parent;
+    this.index = index;
+    this.field = field;
+    this.last = id;
+    this.id = id;
+    this.type = type;
+    this.isNamed = isNamed;
+    this.isMissing = isMissing;
+    this.startIndex = startIndex;
+    this.endIndex = endIndex;
+    this.named = undefined;
+    this.doc = doc;
+  }
 
   get text(): string {
     return this.doc.text.slice(this.startIndex, this.endIndex);
@@ -69,9 +84,17 @@ export class SyntaxNode {
     return this.children[i] ?? null;
   }
 
+  /** Shared with `children` when every child is named (leaves, most lists): read it, never change it. */
   get namedChildren(): SyntaxNode[] {
-    if (!this.named) this.named = this.children.filter((c) => c.isNamed);
-    return this.named;
+    let named = this.named;
+    if (!named) {
+      const all = this.children;
+      let k = 0;
+      while (k < all.length && all[k].isNamed) k++;
+      named = k === all.length ? all : all.filter((c) => c.isNamed);
+      this.named = named;
+    }
+    return named;
   }
 
   get namedChildCount(): number {
@@ -230,13 +253,19 @@ class SourceText {
   }
 }
 
-const namedByLanguage = new WeakMap<object, Map<number, boolean>>();
+/** Per language: is each type id named (1), anonymous (0) or not asked yet (-1)? */
+const namedByLanguage = new WeakMap<object, Int8Array>();
 
 /**
  * Copies `tree` into SyntaxNodes; `source` is the text that was parsed.
  * `walk` (from CParser.walk) yields only numbers (type id, field id,
  * offsets): names come from the language's tables and rows/columns from the
- * text, which keeps the number of calls into wasm per node small.
+ * text, which keeps the number of calls into wasm per node small. A node
+ * with children is not asked where it starts: where its first child starts
+ * (its leading whitespace belongs to that child). Its end is asked: it can
+ * lie past its last child (the newline that ends a `#include` is a hidden
+ * token). A node's children are gathered on a stack and put in an array of
+ * their exact number once the last one is copied.
  */
 export function copyTree(tree: Tree, source: string, walk: CursorWalk): SyntaxNode {
   const language = tree.language;
@@ -244,62 +273,76 @@ export function copyTree(tree: Tree, source: string, walk: CursorWalk): SyntaxNo
   const fields = language.fields;
   let named = namedByLanguage.get(language);
   if (!named) {
-    named = new Map();
+    named = new Int8Array(65536).fill(-1);
     namedByLanguage.set(language, named);
   }
   const doc = new SourceText(source);
+  const nodes = doc.nodes;
+  /** The children copied so far of each open node (one with children not all copied), innermost last. */
+  const kids: SyntaxNode[] = [];
+  /** Per open node, where its children start in `kids`. */
+  const bases: number[] = [];
+  const open: SyntaxNode[] = [];
   let nextId = 1;
-  const make = (): SyntaxNode => {
-    const typeId = walk.typeId();
-    let isNamed = named!.get(typeId);
-    if (isNamed === undefined) {
-      isNamed = language.nodeTypeIsNamed(typeId);
-      named!.set(typeId, isNamed);
-    }
-    const start = walk.startIndex();
-    const end = walk.endIndex();
-    const missing = start === end && walk.isMissing();
-    const type = missing || typeId === 65535 ? walk.typeName() : types[typeId];
-    const node = new SyntaxNode(nextId++, type, isNamed, missing, start, end, doc);
-    doc.nodes.push(node);
-    return node;
-  };
-  const fieldName = (): string => {
-    const id = walk.fieldId();
-    return id ? (fields[id] ?? '') : '';
-  };
-  const root = make();
-  let current = root;
+  let root: SyntaxNode | undefined;
   try {
     for (;;) {
+      // The cursor is on a node not copied yet; its parent is the innermost open node.
+      const parent = open.length ? open[open.length - 1] : null;
+      const typeId = walk.typeId();
+      let isNamed = named[typeId];
+      if (isNamed < 0) isNamed = named[typeId] = language.nodeTypeIsNamed(typeId) ? 1 : 0;
+      const fieldId = walk.fieldId();
+      const field = fieldId ? (fields[fieldId] ?? '') : '';
+      const index = parent ? kids.length - bases[bases.length - 1] : 0;
+      const id = nextId++;
+      let node: SyntaxNode;
+      if (typeId === 65535) {
+        // An error symbol: its name is not in the table.
+        node = new SyntaxNode(id, walk.typeName(), isNamed === 1, false, 0, 0, doc, parent, index, field);
+      } else node = new SyntaxNode(id, types[typeId], isNamed === 1, false, 0, 0, doc, parent, index, field);
+      nodes.push(node);
+      if (parent) kids.push(node);
+      else root = node;
       if (walk.firstChild()) {
-        const child = make();
-        child.field = fieldName();
-        child.parent = current;
-        child.index = 0;
-        current.children = [child];
-        current = child;
+        open.push(node);
+        bases.push(kids.length);
         continue;
       }
+      // A leaf: the cursor is still on it.
+      leafRange(node, walk);
       for (;;) {
-        // Leaving `current`: its subtree is complete.
-        current.last = nextId - 1;
-        if (current === root) return root;
-        if (walk.nextSibling()) {
-          const parent = current.parent!;
-          const sib = make();
-          sib.field = fieldName();
-          sib.parent = parent;
-          sib.index = parent.children.length;
-          parent.children.push(sib);
-          current = sib;
-          break;
-        }
+        if (!open.length) return root!;
+        if (walk.nextSibling()) break;
         walk.parent();
-        current = current.parent!;
+        // Leaving the innermost open node: its subtree is complete.
+        const done = open.pop()!;
+        const base = bases.pop()!;
+        const children = kids.slice(base);
+        kids.length = base;
+        done.children = children;
+        done.last = nextId - 1;
+        done.startIndex = children[0].startIndex;
+        done.endIndex = walk.endIndex();
+        if (done.startIndex === done.endIndex && walk.isMissing()) {
+          done.isMissing = true;
+          done.type = walk.typeName();
+        }
       }
     }
   } finally {
     walk.close();
+  }
+}
+
+/** The range (and MISSING mark) of the node under the cursor. */
+function leafRange(node: SyntaxNode, walk: CursorWalk): void {
+  const start = walk.startIndex();
+  const end = walk.endIndex();
+  node.startIndex = start;
+  node.endIndex = end;
+  if (start === end && walk.isMissing()) {
+    node.isMissing = true;
+    node.type = walk.typeName();
   }
 }
