@@ -258,23 +258,29 @@ export function kindOf(api: ApiEntry): ResourceKind | undefined {
 
 /** A handle key as this function spells it: `p->f` through `p = &X` is `X.f`; `->` and `.` meet. */
 export function keyOf(ctx: FunctionContext, node: Node): string {
-  let keys = lastKeys?.ctx === ctx ? lastKeys.keys : keyCache.get(ctx);
+  let keys = lastKeyCtx === ctx ? lastKeys : undefined;
   if (!keys) {
-    keys = new Map();
-    keyCache.set(ctx, keys);
+    keys = keyCache.get(ctx);
+    if (!keys) {
+      // By node id: the ids of a tree run from 1 to its number of nodes.
+      keys = new Array<string | undefined>(node.documentNodes.length + 1);
+      keyCache.set(ctx, keys);
+    }
+    lastKeyCtx = ctx;
+    lastKeys = keys;
   }
-  lastKeys = { ctx, keys };
-  let k = keys.get(node.id);
+  let k = keys[node.id];
   if (k === undefined) {
     k = computeKey(ctx, node);
-    keys.set(node.id, k);
+    keys[node.id] = k;
   }
   return k;
 }
 
 /** keyOf() by node id, per function: the walks ask for the same nodes' keys once per handle. */
-const keyCache = new WeakMap<FunctionContext, Map<number, string>>();
-let lastKeys: { ctx: FunctionContext; keys: Map<number, string> } | undefined;
+const keyCache = new WeakMap<FunctionContext, (string | undefined)[]>();
+let lastKeyCtx: FunctionContext | undefined;
+let lastKeys: (string | undefined)[] | undefined;
 
 function computeKey(ctx: FunctionContext, node: Node): string {
   let k = exprKey(node);
@@ -552,7 +558,8 @@ function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
       }
     }
   }
-  const none: NodeEffects = { releases: [], mismatched: new Set(), indirect: new Set(), uses: [], reassigns: false, adjusts: [], acquires: false, err, companionAt: new Map(), copies: [] };
+  // What the walk reads for a statement that does not concern the handle: never changed, so the empty lists are shared.
+  const none: NodeEffects = { releases: NO_EFFECTS.releases, mismatched: NO_EFFECTS.mismatched, indirect: NO_EFFECTS.indirect, uses: NO_EFFECTS.uses, reassigns: false, adjusts: NO_EFFECTS.adjusts, acquires: false, err, companionAt: NO_EFFECTS.companionAt, copies: NO_EFFECTS.copies };
   nf = { mentions, assigned, helperCall, holderMention, err, none };
   flow.nodes[id] = nf;
   return nf;
