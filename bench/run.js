@@ -14,7 +14,9 @@
  *              (bench/unchecked-dma-map-single.cocci), --jobs 2, twice: with
  *              --no-includes (spatch's fastest configuration) and with the
  *              options `make coccicheck` passes (the kernel's include dirs,
- *              --chunksize 1, the tree's .cocciconfig --timeout 200)
+ *              --chunksize 1, the tree's .cocciconfig --timeout 200); each
+ *              spatch run has a dma-check scan just before and just after it,
+ *              and its ratio is to the mean of those two (drift cancels out)
  *   spatch-coccicheck
  *              only the second of those two spatch runs
  *   lsp        the language server over stdio: cold open -> first
@@ -442,8 +444,28 @@ async function runSpatch(kernel, sel, timeoutS, config = 'noIncludes') {
 }
 
 /**
+ * A spatch configuration with a dma-check scan (all rules, `--jobs 2`) just
+ * before and just after it. The machine's speed drifts by 10 % or more over
+ * minutes on a shared VM; the ratio takes the mean of the two scans that
+ * bracket the spatch run, so a drift that slows or speeds up both tools
+ * during the measurement does not move it.
+ */
+async function spatchBracketed(kernel, sel, timeoutS, config, sameRule) {
+  const label = SPATCH_CONFIGS[config].label;
+  const before = await scanCorpus(kernel, sel, `DMA API files, just before ${label}`);
+  const sp = await runSpatch(kernel, sel, timeoutS, config);
+  if (sp.skipped) return sp;
+  const after = await scanCorpus(kernel, sel, `DMA API files, just after ${label}`);
+  const mean = (k) => (before[k] && after[k] ? round((before[k] + after[k]) / 2, 2) : null);
+  sp.bracket = { before: { wallS: before.wallS, cpuS: before.cpuS }, after: { wallS: after.wallS, cpuS: after.cpuS }, wallS: mean('wallS'), cpuS: mean('cpuS') };
+  spatchRatios(sp, sp.bracket, sameRule);
+  return sp;
+}
+
+/**
  * Wall and CPU ratios of a spatch run to the `--jobs 2` dma-check scan of the
- * same files (all rules), and to the scan with only the rule spatch checks.
+ * same files (all rules: the mean of the scans that bracket it), and to the
+ * scan with only the rule spatch checks.
  */
 function spatchRatios(sp, ours, sameRule) {
   if (!ours || sp.skipped) return;
@@ -1206,6 +1228,9 @@ function report(results) {
       if (sp.ratio !== undefined) process.stdout.write(`${sp.configuration} / dma-check wall time: ${sp.ratio}x${sp.timedOut ? ' (spatch timed out: a lower bound)' : ''}; CPU time: ${sp.cpuRatio ?? '-'}x${sp.timedOut ? ' (up to the timeout)' : ''}${sp.sameRuleRatio !== undefined ? `; against --only unchecked-mapping: ${sp.sameRuleRatio}x wall, ${sp.sameRuleCpuRatio ?? '-'}x CPU` : ''}\n`);
     }
   }
+  for (const sp of [results.spatch, results.spatchCoccicheck]) {
+    if (sp && sp.bracket) process.stdout.write(`${sp.configuration}: against the mean of the dma-check scans just before and after it (${sp.bracket.before.wallS} s and ${sp.bracket.after.wallS} s wall; ${sp.bracket.before.cpuS} s and ${sp.bracket.after.cpuS} s CPU)\n`);
+  }
   // The exact spatch command lines, and what spatch said on stderr, whether
   // or not the scan ran to compare them with.
   for (const sp of [results.spatch, results.spatchCoccicheck]) {
@@ -1351,12 +1376,10 @@ async function main() {
   // `spatch` runs both configurations, each under its own --spatch-timeout;
   // results.spatch stays the --no-includes run.
   if (opt.only.includes('spatch')) {
-    results.spatch = await runSpatch(results.kernel, sel, opt.spatchTimeout, 'noIncludes');
-    spatchRatios(results.spatch, results.scan && results.scan[0], results.scan && results.scan[3]);
+    results.spatch = await spatchBracketed(results.kernel, sel, opt.spatchTimeout, 'noIncludes', results.scan && results.scan[3]);
   }
   if (opt.only.includes('spatch') || opt.only.includes('spatch-coccicheck')) {
-    results.spatchCoccicheck = await runSpatch(results.kernel, sel, opt.spatchTimeout, 'coccicheck');
-    spatchRatios(results.spatchCoccicheck, results.scan && results.scan[0], results.scan && results.scan[3]);
+    results.spatchCoccicheck = await spatchBracketed(results.kernel, sel, opt.spatchTimeout, 'coccicheck', results.scan && results.scan[3]);
   }
   let gen;
   if (opt.only.includes('gen')) {

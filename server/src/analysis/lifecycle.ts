@@ -1380,18 +1380,34 @@ function impliedEdge(ctx: FunctionContext, decisions: string, eq: Equality): num
   return undefined;
 }
 
+// Decisions are `key=edge` entries joined by \u0001; a key may hold `=`, an edge is digits.
+
+/** The edge of the first entry for `key`. */
 function decided(decisions: string, key: string): number | undefined {
-  for (const entry of decisions.split('\u0001')) {
-    const at = entry.lastIndexOf('=');
-    if (at > 0 && entry.slice(0, at) === key) return Number(entry.slice(at + 1));
+  if (!key) return undefined;
+  const probe = `${key}=`;
+  for (let at = decisions.indexOf(probe); at !== -1; at = decisions.indexOf(probe, at + 1)) {
+    if (at > 0 && decisions.charCodeAt(at - 1) !== 1) continue;
+    let end = decisions.indexOf('\u0001', at);
+    if (end === -1) end = decisions.length;
+    const edge = decisions.slice(at + probe.length, end);
+    // Digits only after this `=`: it is the entry's last, so `key` is the whole key.
+    if (/^\d+$/.test(edge)) return Number(edge);
   }
   return undefined;
 }
 
+/** The decisions with `key=edge` added, keeping the last MAX_DECISIONS. */
 function remember(decisions: string, key: string, edge: number): string {
-  const entries = decisions ? decisions.split('\u0001') : [];
-  entries.push(`${key}=${edge}`);
-  return entries.slice(-MAX_DECISIONS).join('\u0001');
+  const entry = `${key}=${edge}`;
+  if (!decisions) return entry;
+  let count = 1;
+  for (let at = decisions.indexOf('\u0001'); at !== -1; at = decisions.indexOf('\u0001', at + 1)) count++;
+  let drop = count + 1 - MAX_DECISIONS;
+  if (drop >= count) return entry;
+  let start = 0;
+  for (; drop > 0; drop--) start = decisions.indexOf('\u0001', start) + 1;
+  return `${start ? decisions.slice(start) : decisions}\u0001${entry}`;
 }
 
 const assignedCache = new WeakMap<Node, string[]>();
@@ -1426,7 +1442,8 @@ function nameRegex(name: string): RegExp {
 const forgetCache = new WeakMap<string[], Map<string, string>>();
 
 function forgetAssigned(decisions: string, names: string[]): string {
-  if (!names.length) return decisions;
+  // The substring test first: most decisions do not mention the names at all.
+  if (!names.some((n) => decisions.includes(n))) return decisions;
   let known = forgetCache.get(names);
   const hit = known?.get(decisions);
   if (hit !== undefined) return hit;
