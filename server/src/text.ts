@@ -6,22 +6,22 @@
 import type { Position } from './types';
 
 export class LineIndex {
-  readonly starts: number[];
+  /** Where each line starts (outside the JavaScript heap: a tree scan indexes 80 MB of text). */
+  readonly starts: Uint32Array;
 
   constructor(
     readonly text: string,
-    starts?: number[],
+    starts?: Uint32Array,
   ) {
     if (starts) {
       this.starts = starts;
       return;
     }
-    starts = [0];
-    let i = text.indexOf('\n');
-    while (i !== -1) {
-      starts.push(i + 1);
-      i = text.indexOf('\n', i + 1);
-    }
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+    starts = new Uint32Array(lines);
+    let k = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
     this.starts = starts;
   }
 
