@@ -530,7 +530,7 @@ function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
   for (let i = ast ? ast.subtreeStart() : 0, end = ast ? ast.subtreeEnd() : -1; i <= end; i++) {
     const n = nodes[i];
     if (HANDLE_TYPES.has(n.type)) mentions.add(keyOf(ctx, n));
-    if (n.type === 'identifier' && flow.holders.has(n.text)) holderMention = true;
+    if (n.type === 'identifier' && flow.holders.size && flow.holders.has(n.text)) holderMention = true;
     if (n.type === 'call_expression') {
       const name = callName(n);
       if (ctx.facts.summaries.has(name) || (RELEASE_HELPER.test(name) && !NOT_A_RELEASE.test(name) && !lookupApi(name))) helperCall = true;
