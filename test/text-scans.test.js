@@ -1,7 +1,7 @@
 'use strict';
-// The text facts' object-like #defines, found by trying the pattern only at
-// lines that start with `#`, are what the whole-text multiline regular
-// expression finds. On every fixture driver, the DMA-using files of Linux 6.1
+// The text facts' object-like #defines and function-like macros that test a
+// mapping, found by trying their patterns only at lines that start with `#`,
+// are what the whole-text multiline regular expressions find. On every fixture driver, the DMA-using files of Linux 6.1
 // drivers/net/ethernet when the sources are unpacked, and random text.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -21,8 +21,19 @@ function definesByRegex(text) {
   return out;
 }
 
+function checkMacrosByRegex(text) {
+  const out = new Set();
+  if (!text.includes('mapping_error')) return out;
+  const re = /^[ \t]*#[ \t]*define[ \t]+(\w+)\([^)]*\)(?:[^\n]*\\\n)*[^\n]*mapping_error/gm;
+  let m;
+  while ((m = re.exec(text))) out.add(m[1]);
+  return out;
+}
+
 function same(text, label) {
-  assert.deepEqual([...core.scanTextFacts(text).defines], [...definesByRegex(text)], `defines: ${label}`);
+  const facts = core.scanTextFacts(text);
+  assert.deepEqual([...facts.defines], [...definesByRegex(text)], `defines: ${label}`);
+  assert.deepEqual([...facts.checkHelpers], [...checkMacrosByRegex(text)], `mapping-error macros: ${label}`);
 }
 
 test('on every fixture driver', () => {
@@ -62,8 +73,23 @@ test('a #define after each line terminator, indented, continued, or in a comment
   }
 });
 
+test('a macro that tests a mapping, on one line or continued, after each line terminator', () => {
+  for (const eol of ['\n', '\r\n', '\r', '\u2028']) {
+    const text = `#define FOO_MAPPED(d, a) (!dma_mapping_error(d, a))${eol}\t#  define FOO_CHECK(d, a) \\\n\tdo { \\\n\t\tif (dma_mapping_error(d, a)) \\\n\t\t\tgoto err; \\\n\t} while (0)${eol}#define FOO_LEN(x) ((x) + 4)${eol}x = 1; #define NOPE(a) dma_mapping_error(0, a)${eol}`;
+    same(text, JSON.stringify(eol));
+    // After a \r or \u2028 the pattern's `[^\n]*` runs on into the next line: the first match takes both macros.
+    if (eol === '\r' || eol === '\u2028') continue;
+    const helpers = core.scanTextFacts(text).checkHelpers;
+    assert.ok(helpers.has('FOO_MAPPED') && helpers.has('FOO_CHECK') && !helpers.has('FOO_LEN') && !helpers.has('NOPE'), `${JSON.stringify(eol)}: ${[...helpers]}`);
+  }
+  // A directive on a continued line belongs to the macro before it: the regex never starts there.
+  const nested = '#define OUTER(x) \\\n#define INNER(y) dma_mapping_error(0, y)\n';
+  same(nested, 'a #define inside a continued one');
+  assert.deepEqual([...core.scanTextFacts(nested).checkHelpers], ['OUTER']);
+});
+
 test('on random text made of C fragments, spaces of every kind and line terminators', () => {
-  const pieces = ['foo', 'f_1', '_x', '9a', 'a9', ' ', '\t', '\n', '\r', '\r\n', '\u2028', '\u00a0', '\ufeff', '(', ')', '#', '# ', 'define', '#define', ' A_B', ' 12', '\\', '/* c */', 'é', '"', ';', 'if', '= ', '{', '}'];
+  const pieces = ['foo', 'f_1', '_x', '9a', 'a9', ' ', '\t', '\n', '\r', '\r\n', '\u2028', '\u00a0', '\ufeff', '(', ')', '#', '# ', 'define', '#define', ' A_B', ' 12', '\\', '\\\n', '/* c */', 'é', '"', ';', 'if', '= ', '{', '}', 'F(x)', 'mapping_error', 'dma_mapping_error(d, x)'];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 60 }), (parts) => {
       const text = parts.join('');

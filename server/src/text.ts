@@ -17,12 +17,18 @@ export class LineIndex {
       this.starts = starts;
       return;
     }
-    let lines = 1;
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-    starts = new Uint32Array(lines);
+    // One pass, into room for a line per 32 characters, doubled when that is short.
+    let room = new Uint32Array((text.length >> 5) + 16);
     let k = 1;
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
-    this.starts = starts;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+      if (k === room.length) {
+        const more: Uint32Array = new Uint32Array(room.length * 2);
+        more.set(room);
+        room = more;
+      }
+      room[k++] = i + 1;
+    }
+    this.starts = room.subarray(0, k);
   }
 
   /** The index of `text`, which differs from this one's by `delta` characters within line `line` (no newline added or removed). */

@@ -71,25 +71,41 @@ const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Z_][A-Z0-9_]*)[ \t]+([^\n\\]+)$/gm
 /** DEFINE tried at one line start (sticky). */
 const DEFINE_AT = new RegExp(DEFINE.source, 'my');
 
+/** The line terminators `^` knows in a multiline regex. */
+function isLineTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
 /**
- * What DEFINE matches in `text` (name, value), in order: tried only at the
- * starts of lines whose first character other than a space or a tab is `#`.
+ * The matches a global multiline regex whose source starts with
+ * `^[ \t]*#` finds in `text`, in order, found with its sticky twin (`my`)
+ * tried only at the starts of lines whose first character other than a
+ * space or a tab is `#`: far fewer places than every line start.
  */
-function objectDefines(text: string): [string, string][] {
-  const out: [string, string][] = [];
+function directiveMatches(text: string, sticky: RegExp): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  // Where the last match ended: a global regex looks for the next one from there.
+  let from = 0;
   for (let at = text.indexOf('#'); at >= 0; at = text.indexOf('#', at + 1)) {
-    // A line starts after any of the terminators `^` knows.
-    const start = indentedLineStart(text, at, (c) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029);
-    if (start < 0) continue;
-    DEFINE_AT.lastIndex = start;
-    const d = DEFINE_AT.exec(text);
-    if (!d) continue;
-    out.push([d[1], d[2]]);
-    at = DEFINE_AT.lastIndex - 1;
+    const start = indentedLineStart(text, at, isLineTerminator);
+    if (start < from) continue;
+    sticky.lastIndex = start;
+    const m = sticky.exec(text);
+    if (!m) continue;
+    out.push(m);
+    from = sticky.lastIndex;
+    at = Math.max(at, from - 1);
   }
   return out;
 }
+
+/** What DEFINE matches in `text` (name, value), in order. */
+function objectDefines(text: string): [string, string][] {
+  return directiveMatches(text, DEFINE_AT).map((d) => [d[1], d[2]]);
+}
+/** Function-like macros whose definition (continued lines included) mentions mapping_error. */
 const CHECK_MACRO = /^[ \t]*#[ \t]*define[ \t]+(\w+)\([^)]*\)(?:[^\n]*\\\n)*[^\n]*mapping_error/gm;
+const CHECK_MACRO_AT = new RegExp(CHECK_MACRO.source, 'my');
 const DRIVER_CALLBACK = /\.\s*(probe|remove|remove_new|shutdown)\s*=\s*&?\s*([A-Za-z_]\w*)/g;
 // request_irq(irq, handler, ...), devm_request_irq(dev, irq, handler, ...),
 // request_threaded_irq(irq, handler, thread_fn, ...), devm_request_threaded_irq(dev, irq, handler, thread_fn, ...)
@@ -165,11 +181,7 @@ export function scanTextFacts(text: string): TextFacts {
       return declarations.pointerMembers;
     },
   } as TextFacts;
-  if (text.includes('mapping_error')) {
-    CHECK_MACRO.lastIndex = 0;
-    let c: RegExpExecArray | null;
-    while ((c = CHECK_MACRO.exec(text))) facts.checkHelpers.add(c[1]);
-  }
+  if (text.includes('mapping_error')) for (const c of directiveMatches(text, CHECK_MACRO_AT)) facts.checkHelpers.add(c[1]);
   for (const [name, value] of objectDefines(text)) facts.defines.set(name, value.replace(/\/\*.*?\*\//g, '').trim());
   if (text.includes('.probe') || text.includes('.remove')) {
     DRIVER_CALLBACK.lastIndex = 0;
