@@ -6,13 +6,11 @@
 // drivers/net/ethernet when the sources are unpacked, and on random text.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const fc = require('fast-check');
 const core = require('../dist/core.js');
 const { listFixtures } = require('./helpers/fixtures');
 
-const KERNEL = process.env.DMA_KERNEL_SRC || path.join(require('node:os').homedir(), '.cache/dma-api-assistant/linux-source-6.1');
+const { KERNEL, dmaFilesUnder } = require('./helpers/kernel');
 
 function graphs(text) {
   const segments = core.findFunctionSegments(text, new core.LineIndex(text));
@@ -104,27 +102,14 @@ test('on every fixture driver', () => {
 });
 
 test('on the DMA-using files of Linux 6.1 drivers/net/ethernet (when the sources are unpacked)', (t) => {
-  const dir = path.join(KERNEL, 'drivers/net/ethernet');
-  if (!fs.existsSync(dir)) {
+  const files = dmaFilesUnder('drivers/net/ethernet', /\.c$/);
+  if (!files) {
     t.skip(`the Linux 6.1 sources are not unpacked at ${KERNEL}`);
     return;
   }
-  let files = 0;
   let found = 0;
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.c')) {
-        const text = fs.readFileSync(p, 'latin1');
-        if (!core.DMA_TEXT_PATTERN.test(text)) continue;
-        found += same(text, path.relative(KERNEL, p));
-        files++;
-      }
-    }
-  };
-  walk(dir);
-  assert.ok(files > 200, `${files} files`);
+  for (const f of files) found += same(f.text, f.rel);
+  assert.ok(files.length > 200, `${files.length} files`);
   assert.ok(found > 5000, `${found} callers`);
 });
 

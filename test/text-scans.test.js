@@ -5,13 +5,11 @@
 // drivers/net/ethernet when the sources are unpacked, and random text.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
 const fc = require('fast-check');
 const core = require('../dist/core.js');
 const { listFixtures } = require('./helpers/fixtures');
 
-const KERNEL = process.env.DMA_KERNEL_SRC || path.join(require('node:os').homedir(), '.cache/dma-api-assistant/linux-source-6.1');
+const { KERNEL, dmaFilesUnder } = require('./helpers/kernel');
 
 function definesByRegex(text) {
   const out = new Map();
@@ -43,26 +41,13 @@ test('on every fixture driver', () => {
 });
 
 test('on the DMA-using files of Linux 6.1 drivers/ (when the sources are unpacked)', (t) => {
-  const dir = path.join(KERNEL, 'drivers/net/ethernet');
-  if (!fs.existsSync(dir)) {
+  const files = dmaFilesUnder('drivers/net/ethernet');
+  if (!files) {
     t.skip(`the Linux 6.1 sources are not unpacked at ${KERNEL}`);
     return;
   }
-  let files = 0;
-  const walk = (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.[ch]$/.test(e.name)) {
-        const text = fs.readFileSync(p, 'latin1');
-        if (!core.DMA_TEXT_PATTERN.test(text)) continue;
-        same(text, path.relative(KERNEL, p));
-        files++;
-      }
-    }
-  };
-  walk(dir);
-  assert.ok(files > 200, `${files} files`);
+  for (const f of files) same(f.text, f.rel);
+  assert.ok(files.length > 200, `${files.length} files`);
 });
 
 test('a #define after each line terminator, indented, continued, or in a comment line', () => {

@@ -49,7 +49,7 @@ function flattenApi(root) {
 	return out;
 }
 
-const KERNEL = process.env.DMA_KERNEL_SRC || path.join(require('node:os').homedir(), '.cache/dma-api-assistant/linux-source-6.1');
+const { KERNEL } = require('./helpers/kernel');
 
 describe('tree copy', () => {
 	let parser;
