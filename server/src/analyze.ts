@@ -179,9 +179,8 @@ export class FileAnalyzer {
       }
       return scans;
     };
-    const bodyOf = (i: number): string => segTexts[i].slice(segments[i].bodyStart - segments[i].headerStart);
     const calleesOf = (i: number): Set<string> => {
-      const body = bodyOf(i);
+      const body = segTexts[i].slice(segments[i].bodyStart - segments[i].headerStart);
       if (oneShot) return scanCallees(body);
       const scans = scansOf(i);
       scans.callees ??= scanCallees(detached(body));
@@ -599,6 +598,10 @@ function finalize(findings: Finding[], lines: LineIndex, options: AnalyzeOptions
   return out;
 }
 
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** NUL bytes in the first 8 KB: not a C source file. */
 export function looksBinary(text: string): boolean {
   const head = text.length > 8192 ? text.slice(0, 8192) : text;
@@ -635,8 +638,4 @@ export async function analyzeText(text: string, options: AnalyzeOptions = {}): P
   } finally {
     analyzer.dispose();
   }
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
