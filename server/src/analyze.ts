@@ -11,7 +11,7 @@ import { CParser, type Tree, type Edit } from './parse';
 import { DMA_TEXT_PATTERN, lookupApi } from './catalog';
 import { LineIndex, deadLineRanges, detached, findFunctionSegments, segmentParseText, hashText, type FunctionSegment } from './text';
 import { CallGraph, cleanupAfterFailure, emptyFacts, scanCallees, scanTextFacts, testsResultForZero, type FileFacts, type FunctionSummary, type TextFacts } from './analysis/file';
-import { summarizeFunction } from './analysis/summary';
+import { emptySummary, summarizeFunction } from './analysis/summary';
 import { buildFunctionContext } from './analysis/function';
 import { FunctionAnalysis } from './rules/context';
 import { checkArguments } from './rules/arguments';
@@ -155,7 +155,7 @@ export class FileAnalyzer {
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
         const root = copyTree(tree, source, this.parser.walk(tree));
         const fn = findFunctionNode(root);
-        p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : { name: seg.name, wraps: undefined, checksMapping: undefined, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] } };
+        p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : emptySummary(seg.name) };
         if (oneShot) {
           tree.delete();
           p.tree = undefined;

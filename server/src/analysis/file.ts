@@ -412,7 +412,7 @@ export function cleanupAfterFailure(callerText: string, callee: string): string[
   let label: string | undefined;
   let sawAssignment = false;
   for (let at = callerText.indexOf(callee); at >= 0 && !label; at = callerText.indexOf(callee, at + callee.length)) {
-    if (at > 0 && /\w/.test(callerText[at - 1])) continue;
+    if (at > 0 && isWordChar(callerText.charCodeAt(at - 1))) continue;
     let k = at + callee.length;
     while (callerText[k] === ' ' || callerText[k] === '\t') k++;
     if (callerText[k] !== '(') continue;

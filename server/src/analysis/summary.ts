@@ -11,8 +11,13 @@ import { addressOf, callArgs, callName, exprKey, lastName, stripParens, walk } f
 const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'pool-free', 'pool-destroy']);
 const ACQUIRE_ROLES = new Set(['map', 'map-sg', 'alloc', 'pool-create', 'pool-alloc']);
 
+/** The summary of a function that does nothing the file facts record. */
+export function emptySummary(name: string): FunctionSummary {
+  return { name, wraps: undefined, checksMapping: undefined, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
+}
+
 export function summarizeFunction(fn: Node, name: string): FunctionSummary {
-  const summary: FunctionSummary = { name, wraps: undefined, checksMapping: undefined, releases: [], releaseScopeFields: [], storedParams: [], releaseMentions: [], releasedParams: [], allocates: [], fieldMaps: [], fieldStores: [] };
+  const summary = emptySummary(name);
   const body = fn.childForFieldName('body');
   if (!body) return summary;
   const params = parameterNames(fn);
