@@ -1,10 +1,11 @@
 'use strict';
-// The plain copy of a parse tree (server/src/tree.ts). The parser walks trees
-// by calling the wasm runtime's cursor functions directly (parse.ts); these
-// tests check that it does, and that the copy it makes is the one the public
-// web-tree-sitter API gives, node for node, on every fixture driver and on
-// broken text; and that queries on large subtrees, which an index answers,
-// give what a walk gives.
+// The plain copy of a parse tree (server/src/tree.ts). The parser copies trees
+// by reading them from the wasm memory (treememory.ts), and can walk them by
+// calling the runtime's cursor functions directly (parse.ts); these tests
+// check that it does both, and that the copies are the one the public
+// web-tree-sitter API gives, node for node, on every fixture driver, on
+// kernel files and on broken text; and that queries on large subtrees, which
+// an index answers, give what a walk gives.
 
 const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
@@ -57,8 +58,39 @@ describe('tree copy', () => {
 		parser = await core.CParser.get();
 	});
 
-	test('the parser walks trees through the runtime directly (its self-check passed)', () => {
+	test('the parser walks trees through the runtime directly and copies them from memory (its self-checks passed)', () => {
 		assert.equal(parser.walksDirectly, true);
+		assert.equal(parser.copiesFromMemory, true);
+	});
+
+	test('the copy from memory is the cursor walk\'s copy, ids, parents and subtree ends included', (t) => {
+		const texts = fixtureFiles().map((f) => fs.readFileSync(f, 'utf8'));
+		texts.push(
+			'static int f(void)\n{\n\tif (x\n\t\treturn -EINVAL;\n\tfoo(a, ;\n}\n',
+			`int g(void) { return ${'('.repeat(300)}1${')'.repeat(300)}; }\n`,
+			'/* Grüße, 日本語 */ int h(void) { char *s = "ü"; return s[0]; }\n',
+			'',
+			'}}}{{{ #define X( \n',
+			'int x',
+			'#include <linux/dma-mapping.h>\n#define N 4\n#if N\nint x;\n#else\nint y;\n#endif\n',
+		);
+		const dir = path.join(KERNEL, 'drivers/net/ethernet/intel/e1000');
+		if (fs.existsSync(dir)) {
+			for (const name of fs.readdirSync(dir)) if (/\.[ch]$/.test(name)) texts.push(fs.readFileSync(path.join(dir, name), 'latin1'));
+		} else t.diagnostic(`the Linux 6.1 sources are not unpacked at ${KERNEL}: fixtures and samples only`);
+		const full = (root) => root.subtree().map((n) => `${n.id}|${n.last}|${n.parent ? n.parent.id : 0}|${n.type}|${n.isNamed}|${n.isMissing}|${n.startIndex}-${n.endIndex}|${n.field}|${n.index}|${n.children.length}`);
+		let nodes = 0;
+		for (const text of texts) {
+			const tree = parser.parse(text);
+			try {
+				const copy = full(parser.copy(tree, text));
+				assert.deepEqual(copy, full(core.copyTree(tree, text, core.publicWalk(tree))), JSON.stringify(text.slice(0, 60)));
+				nodes += copy.length;
+			} finally {
+				tree.delete();
+			}
+		}
+		assert.ok(nodes > 20000, `${nodes} nodes compared`);
 	});
 
 	test('on every fixture driver, the direct walk copies the same tree as the public API', () => {
@@ -112,7 +144,9 @@ describe('tree copy', () => {
 			const tree = parser.parse(text);
 			try {
 				const copy = flatten(core.copyTree(tree, text, parser.walk(tree)));
-				assert.deepEqual(copy, flattenApi(tree.rootNode), JSON.stringify(text.slice(0, 60)));
+				const api = flattenApi(tree.rootNode);
+				assert.deepEqual(copy, api, JSON.stringify(text.slice(0, 60)));
+				assert.deepEqual(flatten(parser.copy(tree, text)), api, JSON.stringify(text.slice(0, 60)));
 				nodes += copy.length;
 			} finally {
 				tree.delete();
@@ -126,6 +160,7 @@ describe('tree copy', () => {
 		for (let i = 0; i < 2000; i++) {
 			const tree = parser.parse(text);
 			core.copyTree(tree, text, parser.walk(tree));
+			parser.copy(tree, text);
 			tree.delete();
 		}
 		const tree = parser.parse('int main(void) { return 0; }');

@@ -23,7 +23,6 @@ import { applySuppressions, findSuppressions, type Suppression } from './suppres
 import { applyFixes } from './fixes/apply';
 import type { AnalysisResult, AnalyzeOptions, Finding, Position } from './types';
 import type { Node } from './parse';
-import { copyTree } from './tree';
 
 /** Files larger than this are not analysed (generated tables, firmware blobs). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -153,7 +152,7 @@ export class FileAnalyzer {
         const own = oneShot ? t : detached(t);
         const source = segmentParseText(own, seg);
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
-        const root = copyTree(tree, source, this.parser.walk(tree));
+        const root = this.parser.copy(tree, source);
         const fn = findFunctionNode(root);
         p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : emptySummary(seg.name) };
         if (oneShot) {

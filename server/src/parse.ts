@@ -9,7 +9,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Parser, Language, Tree, Node as TSNode, Edit, Point } from 'web-tree-sitter';
-import type { SyntaxNode } from './tree';
+import { copyTree, namedTypes, type SyntaxNode } from './tree';
+import { copyFromMemory, languageTables, type LanguageTables } from './treememory';
 
 export type { Tree, TSNode, Edit, Point };
 /** The node type the analysis works on: a plain copy of the tree (see tree.ts). */
@@ -38,6 +39,9 @@ function locate(file: string, packageSpecifier: string): string {
  */
 interface RuntimeModule {
   HEAP32: Int32Array;
+  HEAPU8: Uint8Array;
+  HEAPU16: Uint16Array;
+  HEAPU32: Uint32Array;
   _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
   _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
   _ts_tree_cursor_goto_parent_wasm(tree: number): number;
@@ -131,6 +135,21 @@ function directWalk(m: RuntimeModule, transfer: number, tree: Tree): CursorWalk 
   };
 }
 
+/** What a walk is checked on before it is used: kernel C with the shapes that make tree-sitter's trees irregular. */
+const SELF_CHECK_SAMPLES = [
+  'static int f(struct device *d, void *p)\n{\n\tdma_addr_t a = dma_map_single(d, p, 4, DMA_TO_DEVICE);\n\tif (dma_mapping_error(d, a))\n\t\tgoto err;\n\tfoo(a;\n\treturn 0;\nerr:\n\treturn -ENOMEM\n}\n',
+  '#include <linux/dma-mapping.h>\n#define RING(x) ((x) * 2)\nstatic const struct pci_device_id ids[] = { { PCI_VDEVICE(INTEL, 0x1234), 0 }, { } };\n' +
+    'static void g(struct foo *priv, int n)\n{\n\tint i;\n\t/* unwind */\n\tfor (i = 0; i < n; i++) {\n\t\tpriv->rx[i].dma = (u32)-1;\n\t\tlist_for_each_entry(pos, &priv->list, node)\n\t\t\tkfree(pos);\n\t}\n' +
+    '#ifdef CONFIG_PM\n\tpriv->pm = sizeof(struct foo) + RING(n) ? : 1;\n#endif\n\tswitch (n) { case 1: break; default: do { n--; } while (n); }\n\tasm volatile("nop" ::: "memory");\n\treturn;\n}\n',
+];
+
+/** A copy's nodes, in document order, as one comparable string. */
+function copySignature(root: SyntaxNode): string {
+  const out: string[] = [];
+  for (const n of root.subtree()) out.push(`${n.id}:${n.type}:${n.startIndex}-${n.endIndex}:${n.field}:${n.isNamed}:${n.isMissing}:${n.index}:${n.last}:${n.children.length}:${n.parent?.id ?? 0}`);
+  return out.join('\n');
+}
+
 /** The node list of a walk, as comparable strings. */
 function walkSignature(walk: CursorWalk): string[] {
   const out: string[] = [];
@@ -147,7 +166,12 @@ function walkSignature(walk: CursorWalk): string[] {
 }
 
 export class CParser {
-  private constructor(private readonly parser: Parser, private readonly runtime?: { m: RuntimeModule; transfer: number }) {}
+  private constructor(
+    private readonly parser: Parser,
+    private readonly runtime?: { m: RuntimeModule; transfer: number },
+    /** The language's tables, when walks read the tree's memory (treememory.ts). */
+    private readonly tables?: LanguageTables,
+  ) {}
 
   private static pending: Promise<CParser> | undefined;
 
@@ -177,8 +201,13 @@ export class CParser {
         parser.setLanguage(language);
         const m = moduleOptions as unknown as RuntimeModule;
         const usable = transfer > 0 && m.HEAP32 instanceof Int32Array && RUNTIME_FUNCTIONS.every((f) => typeof m[f] === 'function');
-        const direct = new CParser(parser, usable ? { m, transfer } : undefined);
-        return usable && direct.selfCheck() ? direct : new CParser(parser);
+        if (!usable) return new CParser(parser);
+        const direct = new CParser(parser, { m, transfer });
+        if (!direct.selfCheck()) return new CParser(parser);
+        // Better still: read the tree's memory, if the layout is the one expected.
+        const tables = m.HEAPU8 instanceof Uint8Array && m.HEAPU16 instanceof Uint16Array && m.HEAPU32 instanceof Uint32Array ? languageTables(m, language) : undefined;
+        const fromMemory = tables && new CParser(parser, { m, transfer }, tables);
+        return fromMemory && fromMemory.selfCheck() ? fromMemory : direct;
       })();
       CParser.pending.catch(() => {
         CParser.pending = undefined;
@@ -192,24 +221,43 @@ export class CParser {
     return this.runtime !== undefined;
   }
 
-  /** A walk over `tree` from its root, for copying it (tree.ts). */
+  /** Whether copies read the tree's memory (treememory.ts) rather than walk it with the runtime's cursor. */
+  get copiesFromMemory(): boolean {
+    return this.tables !== undefined;
+  }
+
+  /** A walk over `tree` from its root (tree.ts's copyTree). */
   walk(tree: Tree): CursorWalk {
     return this.runtime ? directWalk(this.runtime.m, this.runtime.transfer, tree) : publicWalk(tree);
   }
 
-  /** Whether direct walks see what the public API sees, on a sample with errors, fields and MISSING nodes. */
+  /** `tree` (parsed from `source`) as SyntaxNodes: from its memory when that is checked to give the same copy, else with a walk. */
+  copy(tree: Tree, source: string): SyntaxNode {
+    if (!this.tables) return copyTree(tree, source, this.walk(tree));
+    const language = tree.language;
+    return copyFromMemory(this.runtime!.m, this.tables, tree, source, namedTypes(language), (id) => language.nodeTypeIsNamed(id), language.fields);
+  }
+
+  /**
+   * Whether this parser's walks see what the public API sees, on samples
+   * with errors, fields, aliases, hidden nodes, preprocessor lines and
+   * MISSING nodes.
+   */
   private selfCheck(): boolean {
-    const sample = 'static int f(struct device *d, void *p)\n{\n\tdma_addr_t a = dma_map_single(d, p, 4, DMA_TO_DEVICE);\n\tif (dma_mapping_error(d, a))\n\t\tgoto err;\n\tfoo(a;\n\treturn 0;\nerr:\n\treturn -ENOMEM\n}\n';
-    const tree = this.parse(sample);
-    try {
-      const viaApi = walkSignature(publicWalk(tree));
-      const direct = walkSignature(directWalk(this.runtime!.m, this.runtime!.transfer, tree));
-      return viaApi.length > 20 && viaApi.join('\n') === direct.join('\n');
-    } catch {
-      return false;
-    } finally {
-      tree.delete();
+    for (const sample of SELF_CHECK_SAMPLES) {
+      const tree = this.parse(sample);
+      try {
+        const viaApi = walkSignature(publicWalk(tree));
+        const mine = walkSignature(this.walk(tree));
+        if (viaApi.length < 20 || viaApi.join('\n') !== mine.join('\n')) return false;
+        if (this.tables && copySignature(this.copy(tree, sample)) !== copySignature(copyTree(tree, sample, publicWalk(tree)))) return false;
+      } catch {
+        return false;
+      } finally {
+        tree.delete();
+      }
     }
+    return true;
   }
 
   /** Parses `text`; with `oldTree` (already `edit`ed) the parse is incremental. */

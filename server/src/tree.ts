@@ -224,7 +224,7 @@ function lowerBound(list: SyntaxNode[], id: number): number {
 }
 
 /** The parsed text and its line starts, shared by all nodes of a copy. */
-class SourceText {
+export class SourceText {
   private readonly lineStarts: number[] = [0];
   private index?: TypeIndex;
   /** Every node of the copy in document order (its ids, from the root's, are the positions). */
@@ -256,6 +256,16 @@ class SourceText {
 /** Per language: is each type id named (1), anonymous (0) or not asked yet (-1)? */
 const namedByLanguage = new WeakMap<object, Int8Array>();
 
+/** The language's table of named type ids (see namedByLanguage), filled as copies ask. */
+export function namedTypes(language: object): Int8Array {
+  let named = namedByLanguage.get(language);
+  if (!named) {
+    named = new Int8Array(65536).fill(-1);
+    namedByLanguage.set(language, named);
+  }
+  return named;
+}
+
 /**
  * Copies `tree` into SyntaxNodes; `source` is the text that was parsed.
  * `walk` (from CParser.walk) yields only numbers (type id, field id,
@@ -271,11 +281,7 @@ export function copyTree(tree: Tree, source: string, walk: CursorWalk): SyntaxNo
   const language = tree.language;
   const types = (language as unknown as { types: string[] }).types;
   const fields = language.fields;
-  let named = namedByLanguage.get(language);
-  if (!named) {
-    named = new Int8Array(65536).fill(-1);
-    namedByLanguage.set(language, named);
-  }
+  const named = namedTypes(language);
   const doc = new SourceText(source);
   const nodes = doc.nodes;
   /** The children copied so far of each open node (one with children not all copied), innermost last. */
