@@ -23,6 +23,7 @@ import { applySuppressions, findSuppressions, type Suppression } from './suppres
 import { applyFixes } from './fixes/apply';
 import type { AnalysisResult, AnalyzeOptions, Finding, Position } from './types';
 import type { Node } from './parse';
+import { NodePool } from './tree';
 
 /** Files larger than this are not analysed (generated tables, firmware blobs). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -67,10 +68,15 @@ export class FileAnalyzer {
    * signature of the file facts for it), no text-scan cache, and each wasm
    * tree is freed as soon as it is copied.
    */
+  /** One-shot: the node objects of the trees, used again by the next analysis (see NodePool). */
+  private readonly pool: NodePool | undefined;
+
   constructor(
     private readonly parser: CParser,
     private readonly options: { oneShot?: boolean } = {},
-  ) {}
+  ) {
+    this.pool = options.oneShot ? new NodePool() : undefined;
+  }
 
   static async create(options: { oneShot?: boolean } = {}): Promise<FileAnalyzer> {
     return new FileAnalyzer(await CParser.get(), options);
@@ -132,6 +138,8 @@ export class FileAnalyzer {
       return result;
     }
     const oneShot = !!this.options.oneShot;
+    // The previous one-shot analysis is over: its nodes are taken again.
+    this.pool?.rewind();
     const work = this.textWorkAfterEdit(text) ?? fullTextWork(text);
     this.lastTextWork = work;
     const { lines, segments, textFacts } = work;
@@ -152,7 +160,7 @@ export class FileAnalyzer {
         const own = oneShot ? t : detached(t);
         const source = segmentParseText(own, seg);
         const tree = this.parser.parse(source, edited && edited.expected === t ? edited.tree : undefined);
-        const root = this.parser.copy(tree, source);
+        const root = this.parser.copy(tree, source, this.pool);
         const fn = findFunctionNode(root);
         p = { text: own, tree, root, summary: fn ? summarizeFunction(fn, seg.name) : emptySummary(seg.name) };
         if (oneShot) {

@@ -4,7 +4,7 @@ export { applyEdits, applyFixes, diffEdit } from './fixes/apply';
 export { RULES, ruleInfo, isRuleId } from './rules/registry';
 export { allApis, lookupApi, DMA_TEXT_PATTERN } from './catalog';
 export { CParser, countErrorNodes, publicWalk } from './parse';
-export { copyTree } from './tree';
+export { copyTree, NodePool } from './tree';
 export { LineIndex, findFunctionSegments } from './text';
 export type * from './types';
 export { ANALYSIS_V8_FLAGS, MANY_ANALYSES_V8_FLAGS, tuneV8ForAnalysis } from './v8flags';

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Parser, Language, Tree, Node as TSNode, Edit, Point } from 'web-tree-sitter';
-import { copyTree, namedTypes, type SyntaxNode } from './tree';
+import { copyTree, namedTypes, type NodePool, type SyntaxNode } from './tree';
 import { copyFromMemory, languageTables, type LanguageTables } from './treememory';
 
 export type { Tree, TSNode, Edit, Point };
@@ -231,11 +231,15 @@ export class CParser {
     return this.runtime ? directWalk(this.runtime.m, this.runtime.transfer, tree) : publicWalk(tree);
   }
 
-  /** `tree` (parsed from `source`) as SyntaxNodes: from its memory when that is checked to give the same copy, else with a walk. */
-  copy(tree: Tree, source: string): SyntaxNode {
-    if (!this.tables) return copyTree(tree, source, this.walk(tree));
+  /**
+   * `tree` (parsed from `source`) as SyntaxNodes: from its memory when that
+   * is checked to give the same copy, else with a walk. With a pool, the
+   * node objects come from it (see NodePool).
+   */
+  copy(tree: Tree, source: string, pool?: NodePool): SyntaxNode {
+    if (!this.tables) return copyTree(tree, source, this.walk(tree), pool);
     const language = tree.language;
-    return copyFromMemory(this.runtime!.m, this.tables, tree, source, namedTypes(language), (id) => language.nodeTypeIsNamed(id), language.fields);
+    return copyFromMemory(this.runtime!.m, this.tables, tree, source, namedTypes(language), (id) => language.nodeTypeIsNamed(id), language.fields, pool);
   }
 
   /**

@@ -26,14 +26,15 @@ export class SyntaxNode {
   declare field: string;
   /** The id of the last node of its subtree (ids are given in document order). */
   declare last: number;
-  declare readonly id: number;
+  /** Its position in document order, from 1 (assigned again only when a NodePool reuses the object). */
+  declare id: number;
   declare type: string;
   declare isNamed: boolean;
   declare isMissing: boolean;
   declare startIndex: number;
   declare endIndex: number;
   private declare named: SyntaxNode[] | undefined;
-  private declare readonly doc: SourceText;
+  private declare doc: SourceText;
 
   // Fields are assigned here, not declared with initialisers: a node is made
   // millions of times over a tree scan, and this is the cheapest shape to build.
@@ -49,6 +50,23 @@ export class SyntaxNode {
     this.isMissing = isMissing;
     this.startIndex = startIndex;
     this.endIndex = endIndex;
+    this.named = undefined;
+    this.doc = doc;
+  }
+
+  /** Makes this object a new node, as the constructor would (NodePool); the same fields in the same order keep its shape. */
+  recycle(id: number, type: string, isNamed: boolean, doc: SourceText, parent: SyntaxNode | null, index: number, field: string): void {
+    this.children = NO_CHILDREN;
+    this.parent = parent;
+    this.index = index;
+    this.field = field;
+    this.last = id;
+    this.id = id;
+    this.type = type;
+    this.isNamed = isNamed;
+    this.isMissing = false;
+    this.startIndex = 0;
+    this.endIndex = 0;
     this.named = undefined;
     this.doc = doc;
   }
@@ -253,6 +271,66 @@ export class SourceText {
   }
 }
 
+/**
+ * Node objects for one-shot analyses, used again from one analysis to the
+ * next. A tree scan copies millions of nodes that all live until the
+ * analysis of their file ends: made afresh, each is copied once or twice by
+ * the young-generation collector before it dies, which cost a tenth of the
+ * scan. Taken from a pool, they stay in the old generation and are only
+ * written again.
+ *
+ * rewind() hands every node out again: whoever took nodes since the last
+ * rewind must be done with them (FileAnalyzer rewinds at the start of each
+ * one-shot analysis; nothing of an analysis keeps a node past its end).
+ * Caches keyed by node objects must be NodeCaches, which forget everything
+ * at a rewind.
+ */
+export class NodePool {
+  private readonly nodes: SyntaxNode[] = [];
+  private used = 0;
+
+  rewind(): void {
+    this.used = 0;
+    recycled++;
+  }
+
+  node(id: number, type: string, isNamed: boolean, doc: SourceText, parent: SyntaxNode | null, index: number, field: string): SyntaxNode {
+    if (this.used < this.nodes.length) {
+      const n = this.nodes[this.used++];
+      n.recycle(id, type, isNamed, doc, parent, index, field);
+      return n;
+    }
+    const n = new SyntaxNode(id, type, isNamed, false, 0, 0, doc, parent, index, field);
+    this.nodes.push(n);
+    this.used++;
+    return n;
+  }
+}
+
+/** How many times a NodePool has handed its nodes out again (NodeCache forgets its entries when this moves). */
+let recycled = 0;
+
+/** A WeakMap from nodes that is emptied whenever a NodePool is rewound: a reused node object is another node. */
+export class NodeCache<V> {
+  private map = new WeakMap<SyntaxNode, V>();
+  private epoch = recycled;
+
+  get(node: SyntaxNode): V | undefined {
+    if (this.epoch !== recycled) this.forget();
+    return this.map.get(node);
+  }
+
+  set(node: SyntaxNode, value: V): void {
+    if (this.epoch !== recycled) this.forget();
+    this.map.set(node, value);
+  }
+
+  private forget(): void {
+    this.map = new WeakMap();
+    this.epoch = recycled;
+  }
+}
+
 /** Per language: is each type id named (1), anonymous (0) or not asked yet (-1)? */
 const namedByLanguage = new WeakMap<object, Int8Array>();
 
@@ -277,7 +355,7 @@ export function namedTypes(language: object): Int8Array {
  * token). A node's children are gathered on a stack and put in an array of
  * their exact number once the last one is copied.
  */
-export function copyTree(tree: Tree, source: string, walk: CursorWalk): SyntaxNode {
+export function copyTree(tree: Tree, source: string, walk: CursorWalk, pool?: NodePool): SyntaxNode {
   const language = tree.language;
   const types = (language as unknown as { types: string[] }).types;
   const fields = language.fields;
@@ -303,10 +381,10 @@ export function copyTree(tree: Tree, source: string, walk: CursorWalk): SyntaxNo
       const index = parent ? kids.length - bases[bases.length - 1] : 0;
       const id = nextId++;
       let node: SyntaxNode;
-      if (typeId === 65535) {
-        // An error symbol: its name is not in the table.
-        node = new SyntaxNode(id, walk.typeName(), isNamed === 1, false, 0, 0, doc, parent, index, field);
-      } else node = new SyntaxNode(id, types[typeId], isNamed === 1, false, 0, 0, doc, parent, index, field);
+      // An error symbol's name is not in the table.
+      const type = typeId === 65535 ? walk.typeName() : types[typeId];
+      if (pool) node = pool.node(id, type, isNamed === 1, doc, parent, index, field);
+      else node = new SyntaxNode(id, type, isNamed === 1, false, 0, 0, doc, parent, index, field);
       nodes.push(node);
       if (parent) kids.push(node);
       else root = node;

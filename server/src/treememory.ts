@@ -18,7 +18,7 @@
  * charge.
  */
 import type { Language, Tree } from 'web-tree-sitter';
-import { SourceText, SyntaxNode } from './tree';
+import { SourceText, SyntaxNode, type NodePool } from './tree';
 
 /** Where the runtime's heap views live (its module object). */
 export interface WasmHeap {
@@ -108,7 +108,7 @@ export function languageTables(heap: WasmHeap, language: Language): LanguageTabl
  * first non-inherited field-map entry for it, looked up in its parent's
  * production and, through hidden parents, in theirs (an extra has none).
  */
-export function copyFromMemory(heap: WasmHeap, lang: LanguageTables, tree: Tree, source: string, named: Int8Array, isNamed: (typeId: number) => boolean, fields: readonly (string | null)[]): SyntaxNode {
+export function copyFromMemory(heap: WasmHeap, lang: LanguageTables, tree: Tree, source: string, named: Int8Array, isNamed: (typeId: number) => boolean, fields: readonly (string | null)[], pool?: NodePool): SyntaxNode {
   const u8 = heap.HEAPU8;
   const u16 = heap.HEAPU16;
   const u32 = heap.HEAPU32;
@@ -220,7 +220,7 @@ export function copyFromMemory(heap: WasmHeap, lang: LanguageTables, tree: Tree,
   const rootStart = rootInline ? u8[rootSlot + 6] : u32[(u32[rootSlot >> 2] + HEAP_PADDING_BYTES) >> 2];
   const rootSymbol = rootInline ? u8[rootSlot + 1] : u16[(u32[rootSlot >> 2] + HEAP_SYMBOL) >> 1];
   const rootType = rootSymbol === ERROR_SYMBOL ? rootSymbol : u16[publicBase + rootSymbol];
-  const root = new SyntaxNode(1, typeOf(rootType), namedType(rootType), false, 0, 0, doc, null, 0, '');
+  const root = pool ? pool.node(1, typeOf(rootType), namedType(rootType), doc, null, 0, '') : new SyntaxNode(1, typeOf(rootType), namedType(rootType), false, 0, 0, doc, null, 0, '');
   nodes.push(root);
   if (rootInline || u32[(u32[rootSlot >> 2] + HEAP_CHILD_COUNT) >> 2] === 0) {
     leaf(root, rootSlot, rootStart);
@@ -258,7 +258,11 @@ export function copyFromMemory(heap: WasmHeap, lang: LanguageTables, tree: Tree,
         const typeId = symbol === ERROR_SYMBOL ? symbol : u16[publicBase + symbol];
         const field = extra ? 0 : fieldOf(at);
         const parent = fNode[visibleFrame]!;
-        const node = new SyntaxNode(nodes.length + 1, typeOf(typeId), namedType(typeId), false, 0, 0, doc, parent, kids.length - fBase[visibleFrame], field ? (fields[field] ?? '') : '');
+        const id = nodes.length + 1;
+        const type = typeOf(typeId);
+        const index = kids.length - fBase[visibleFrame];
+        const fieldName = field ? (fields[field] ?? '') : '';
+        const node = pool ? pool.node(id, type, namedType(typeId), doc, parent, index, fieldName) : new SyntaxNode(id, type, namedType(typeId), false, 0, 0, doc, parent, index, fieldName);
         nodes.push(node);
         kids.push(node);
         if (children > 0) open(child, start, node, at, extra ? 1 : 0);

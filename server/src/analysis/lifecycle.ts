@@ -9,6 +9,7 @@
  * visited a bounded number of times.
  */
 import type { Node } from '../parse';
+import { NodeCache } from '../tree';
 import { lookupApi, type ApiEntry } from '../catalog';
 import type { Cfg, CfgNode } from './cfg';
 import type { DmaCall, FunctionContext } from './function';
@@ -1410,7 +1411,7 @@ function remember(decisions: string, key: string, edge: number): string {
   return `${start ? decisions.slice(start) : decisions}\u0001${entry}`;
 }
 
-const assignedCache = new WeakMap<Node, string[]>();
+const assignedCache = new NodeCache<string[]>();
 
 /** Names a statement assigns (`ret = …`, `i++`, `p->x = …` assigns `p->x`). */
 export function assignedNames(ast: Node): string[] {
@@ -2385,7 +2386,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
 }
 
 /** Is `release` inside a loop that does not contain `acquisition` (a `while (--i >= 0)` unwind)? */
-const leavesCache = new WeakMap<Node, boolean[]>();
+const leavesCache = new NodeCache<boolean[]>();
 
 /**
  * A failure test whose branch carries on (`if (!first) first = lli;`) marks no
@@ -2406,7 +2407,7 @@ function branchLeaves(cond: Node, edge: number): boolean {
   return v[edge] ?? true;
 }
 
-const unconditionalCache = new WeakMap<Node, boolean>();
+const unconditionalCache = new NodeCache<boolean>();
 
 /** A statement reached on every pass through the function body: no branch or loop encloses it. */
 function unconditional(stmt: Node): boolean {

@@ -6,6 +6,7 @@
  * cpu-access-while-mapped, sg-loop-count.
  */
 import type { Node } from '../parse';
+import { NodeCache } from '../tree';
 import { lookupApi } from '../catalog';
 import type { Lifecycle } from '../analysis/lifecycle';
 import { assignedNames, keyOf, lastMention, testOf } from '../analysis/lifecycle';
@@ -468,7 +469,7 @@ function unmapFailed(a: FunctionAnalysis, lc: Lifecycle, call: Node, state: 'fai
  * this analysis does not follow (`hmac` in sun8i-ss, `zero_addr` in mlx5), so
  * "a second time" and "mapped again" are not reported there.
  */
-const backJumpsCache = new WeakMap<Node, { label: number; goto: number }[]>();
+const backJumpsCache = new NodeCache<{ label: number; goto: number }[]>();
 
 function insideRetryLoop(a: FunctionAnalysis, acquisition: Node): boolean {
   let jumps = backJumpsCache.get(a.fn.body);
