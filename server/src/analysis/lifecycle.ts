@@ -396,15 +396,15 @@ interface NodeFacts {
   /** keyOf() of every expression in it that could name a handle (operands, call arguments, assigned targets). */
   mentions: Set<string>;
   /** Targets it assigns or increments, as basesOf() spells them. */
-  assigned: Set<string>;
+  assigned: ReadonlySet<string>;
   /** Calls a same-file releaser or a function named like a release helper: may release any handle. */
   helperCall: boolean;
   /** Mentions a variable that holds a dma_mapping_error() result. */
   holderMention: boolean;
   /** What it assigns to the error variable. */
   err?: ErrState;
-  /** Effects for a handle it does not concern. */
-  none: NodeEffects;
+  /** Effects for a handle it does not concern (noneEffects(), made when first asked). */
+  none?: NodeEffects;
 }
 
 interface CondFacts {
@@ -517,13 +517,22 @@ const RELEASE_ROLES = new Set(['unmap', 'unmap-sg', 'unmap-sgtable', 'free', 'po
 
 const HANDLE_TYPES = new Set(['identifier', 'field_expression', 'subscript_expression', 'pointer_expression', 'call_expression']);
 
+/** The `assigned` set of every statement that assigns nothing (most): shared, never changed. */
+const NOTHING_ASSIGNED: ReadonlySet<string> = new Set<string>();
+
+/** What the walk reads for a statement that does not concern the handle: never changed, so the empty lists are shared. */
+function noneEffects(nf: NodeFacts): NodeEffects {
+  nf.none ??= { releases: NO_EFFECTS.releases, mismatched: NO_EFFECTS.mismatched, indirect: NO_EFFECTS.indirect, uses: NO_EFFECTS.uses, reassigns: false, adjusts: NO_EFFECTS.adjusts, acquires: false, err: nf.err, companionAt: NO_EFFECTS.companionAt, copies: NO_EFFECTS.copies };
+  return nf.none;
+}
+
 function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
   const flow = flowFacts(ctx);
   let nf = flow.nodes[id];
   if (nf) return nf;
   const ast = ctx.cfg.nodes[id].ast;
   const mentions = new Set<string>();
-  const assigned = new Set<string>();
+  let assigned: Set<string> | undefined;
   let helperCall = false;
   let holderMention = false;
   const err = ast ? errAssignment(ctx, ast) : undefined;
@@ -549,19 +558,17 @@ function nodeFacts(ctx: FunctionContext, id: number): NodeFacts {
       }
     } else if (n.type === 'update_expression') {
       const target = n.childForFieldName('argument');
-      if (target) assigned.add(target.text.replace(/\s+/g, ''));
+      if (target) (assigned ??= new Set()).add(target.text.replace(/\s+/g, ''));
     } else if (n.type === 'assignment_expression' || n.type === 'init_declarator') {
       const left = n.type === 'assignment_expression' ? n.childForFieldName('left') : n.childForFieldName('declarator');
       if (left) {
         const k = keyOf(ctx, left);
         mentions.add(k);
-        assigned.add(k);
+        (assigned ??= new Set()).add(k);
       }
     }
   }
-  // What the walk reads for a statement that does not concern the handle: never changed, so the empty lists are shared.
-  const none: NodeEffects = { releases: NO_EFFECTS.releases, mismatched: NO_EFFECTS.mismatched, indirect: NO_EFFECTS.indirect, uses: NO_EFFECTS.uses, reassigns: false, adjusts: NO_EFFECTS.adjusts, acquires: false, err, companionAt: NO_EFFECTS.companionAt, copies: NO_EFFECTS.copies };
-  nf = { mentions, assigned, helperCall, holderMention, err, none };
+  nf = { mentions, assigned: assigned ?? NOTHING_ASSIGNED, helperCall, holderMention, err, none: undefined };
   flow.nodes[id] = nf;
   return nf;
 }
@@ -1771,7 +1778,7 @@ function statementPart(ctx: FunctionContext, sp: Spine, k: number, err: ErrState
       exits.push({ target: n.succ[0], err: f.err, failed: f.failed, via: n.id, steps: jumpTrail(n, f.steps) });
       continue;
     }
-    const e = nodeFacts(ctx, n.id).none.err ?? f.err;
+    const e = nodeFacts(ctx, n.id).err ?? f.err;
     if (n.kind === 'cond' && n.ast) {
       const cf = condFacts(ctx, n);
       for (let i = 0; i < n.succ.length; i++) {
@@ -1965,7 +1972,7 @@ export function traceLifecycle(ctx: FunctionContext, r: Resource): Lifecycle {
   const eff = (id: number): NodeEffects => {
     if (w.effectStamp[id] === stamp) return w.effects[id]!;
     const node = ctx.cfg.nodes[id];
-    const e = !node.ast || node.kind === 'label' || node.kind === 'goto' || node.kind === 'fork' ? NO_EFFECTS : concernsHere(id) ? computeEffects(ctx, r, node) : nodeFacts(ctx, id).none;
+    const e = !node.ast || node.kind === 'label' || node.kind === 'goto' || node.kind === 'fork' ? NO_EFFECTS : concernsHere(id) ? computeEffects(ctx, r, node) : noneEffects(nodeFacts(ctx, id));
     w.effects[id] = e;
     w.effectStamp[id] = stamp;
     return e;
