@@ -98,6 +98,36 @@ export function languageTables(heap: WasmHeap, language: Language): LanguageTabl
 }
 
 /**
+ * The working arrays of copyFromMemory(), kept from one copy to the next (a
+ * copy never runs inside another): a tree scan makes thousands of copies.
+ */
+const scratch = {
+  /** The children copied so far of each open visible node, innermost last. */
+  kids: [] as SyntaxNode[],
+  /** Per frame: its node when visible, null when hidden (emptied as frames close). */
+  fNode: [] as (SyntaxNode | null)[],
+  /** Visible frames: where their children start in `kids`. */
+  fBase: [] as number[],
+  /** The nearest visible frame (itself when visible). */
+  fVisible: [] as number[],
+  fCount: [] as number[],
+  /** The slot of its first child. */
+  fFirst: [] as number[],
+  fProduction: [] as number[],
+  /** The next child to look at (saved while an inner frame runs). */
+  fIndex: [] as number[],
+  fStructural: [] as number[],
+  /** Where that child starts, with its padding. */
+  fPosition: [] as number[],
+  /** Where the frame's own subtree starts. */
+  fStart: [] as number[],
+  fSlot: [] as number[],
+  /** Its structural index in its parent frame (hidden frames: for fields). */
+  fOwnStructural: [] as number[],
+  fExtra: [] as number[],
+};
+
+/**
  * Copies `tree` into SyntaxNodes as copyTree() does with a cursor walk, with
  * the same nodes, ids, ranges, fields and MISSING marks, but reading the
  * subtrees from memory in one pass. The runtime's cursor semantics, in the
@@ -122,26 +152,14 @@ export function copyFromMemory(heap: WasmHeap, lang: LanguageTables, tree: Tree,
   const types = lang.types;
   const doc = new SourceText(source);
   const nodes = doc.nodes;
-  /** The children copied so far of each open visible node, innermost last. */
-  const kids: SyntaxNode[] = [];
+  const kids = scratch.kids;
+  kids.length = 0;
 
   // One frame per subtree whose children are being iterated, visible or
   // hidden. The innermost frame's iterator is kept in local variables and
   // saved to these arrays while a frame inside it runs.
   let depth = -1;
-  const fNode: (SyntaxNode | null)[] = []; // the node of a visible frame, null for a hidden one
-  const fBase: number[] = []; // visible: where its children start in `kids`
-  const fVisible: number[] = []; // the nearest visible frame (itself when visible)
-  const fCount: number[] = [];
-  const fFirst: number[] = []; // slot of its first child
-  const fProduction: number[] = [];
-  const fIndex: number[] = []; // next child to look at
-  const fStructural: number[] = [];
-  const fPosition: number[] = []; // where that child starts, with its padding
-  const fStart: number[] = []; // where the frame's own subtree starts
-  const fSlot: number[] = [];
-  const fOwnStructural: number[] = []; // its structural index in its parent frame (hidden frames: for fields)
-  const fExtra: number[] = [];
+  const { fNode, fBase, fVisible, fCount, fFirst, fProduction, fIndex, fStructural, fPosition, fStart, fSlot, fOwnStructural, fExtra } = scratch;
   let count = 0;
   let first = 0;
   let production = 0;
@@ -274,6 +292,7 @@ export function copyFromMemory(heap: WasmHeap, lang: LanguageTables, tree: Tree,
     }
     // The innermost frame is done.
     const node = fNode[depth];
+    fNode[depth] = null;
     if (node !== null) {
       const base = fBase[depth];
       if (kids.length === base) leaf(node, fSlot[depth], fStart[depth]);

@@ -4,7 +4,7 @@
  */
 import type { Node } from '../parse';
 import { lookupApi, type ApiEntry } from '../catalog';
-import { buildCfg, type Cfg, type CfgNode } from './cfg';
+import { buildCfg, type Cfg } from './cfg';
 import { callArgs, callName, exprKey, stripParens, walk } from './syntax';
 import type { FileFacts } from './file';
 import type { LineIndex } from '../text';
@@ -289,23 +289,19 @@ export function fileLine(ctx: FunctionContext, node: Node): number {
 }
 
 function statementIndex(cfg: Cfg): (n: Node) => number | undefined {
-  const byStart = new Map<number, CfgNode[]>();
-  for (const c of cfg.nodes) {
-    if (!c.ast || c.kind === 'label') continue;
-    const list = byStart.get(c.ast.startIndex) ?? [];
-    list.push(c);
-    byStart.set(c.ast.startIndex, list);
-  }
+  /** By AST node id (ids run from 1 to the tree's number of nodes): 1 + the first CFG node of that statement, 0 for none. Made on first use. */
+  let byAst: Int32Array | undefined;
   return (n: Node) => {
-    let cur: Node | null = n;
-    while (cur) {
-      const list = byStart.get(cur.startIndex);
-      if (list) {
-        const id: number = cur.id;
-        const hit = list.find((c) => c.ast!.id === id);
-        if (hit) return hit.id;
+    if (!byAst) {
+      byAst = new Int32Array(n.documentNodes.length + 1);
+      for (const c of cfg.nodes) {
+        if (!c.ast || c.kind === 'label' || byAst[c.ast.id] !== 0) continue;
+        byAst[c.ast.id] = c.id + 1;
       }
-      cur = cur.parent;
+    }
+    for (let cur: Node | null = n; cur; cur = cur.parent) {
+      const hit = byAst[cur.id];
+      if (hit) return hit - 1;
     }
     return undefined;
   };
