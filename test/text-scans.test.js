@@ -1,7 +1,9 @@
 'use strict';
 // The text facts' object-like #defines and function-like macros that test a
 // mapping, found by trying their patterns only at lines that start with `#`,
-// are what the whole-text multiline regular expressions find. On every fixture driver, the DMA-using files of Linux 6.1
+// are what the whole-text multiline regular expressions find; the callees
+// scanCallees() works back from each `(` are what its regular expression
+// finds. On every fixture driver, the DMA-using files of Linux 6.1
 // drivers/net/ethernet when the sources are unpacked, and random text.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -28,10 +30,19 @@ function checkMacrosByRegex(text) {
   return out;
 }
 
+function calleesByRegex(text) {
+  const out = new Set();
+  const re = /\b([A-Za-z_]\w*)\s*\(/g;
+  let m;
+  while ((m = re.exec(text))) out.add(m[1]);
+  return out;
+}
+
 function same(text, label) {
   const facts = core.scanTextFacts(text);
   assert.deepEqual([...facts.defines], [...definesByRegex(text)], `defines: ${label}`);
   assert.deepEqual([...facts.checkHelpers], [...checkMacrosByRegex(text)], `mapping-error macros: ${label}`);
+  assert.deepEqual([...core.scanCallees(text)].sort(), [...calleesByRegex(text)].sort(), `callees: ${label}`);
 }
 
 test('on every fixture driver', () => {
@@ -74,7 +85,7 @@ test('a macro that tests a mapping, on one line or continued, after each line te
 });
 
 test('on random text made of C fragments, spaces of every kind and line terminators', () => {
-  const pieces = ['foo', 'f_1', '_x', '9a', 'a9', ' ', '\t', '\n', '\r', '\r\n', '\u2028', '\u00a0', '\ufeff', '(', ')', '#', '# ', 'define', '#define', ' A_B', ' 12', '\\', '\\\n', '/* c */', 'é', '"', ';', 'if', '= ', '{', '}', 'F(x)', 'mapping_error', 'dma_mapping_error(d, x)'];
+  const pieces = ['foo', 'f_1', '_x', '9a', 'a9', ' ', '\t', '\n', '\r', '\r\n', '\u2028', '\u00a0', '\ufeff', '\u3000', '\u200b', '\v', '\f', '(', ')', '#', '# ', 'define', '#define', ' A_B', ' 12', '\\', '\\\n', '/* c */', 'é', '"', ';', 'if', '= ', '{', '}', 'F(x)', 'mapping_error', 'dma_mapping_error(d, x)'];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 60 }), (parts) => {
       const text = parts.join('');

@@ -235,15 +235,30 @@ function splitTopLevelArgs(text: string, from: number): string[] {
   return args;
 }
 
-const CALL_NAMES = /\b([A-Za-z_]\w*)\s*\(/g;
-
-/** The names of the calls in a function's text. */
+/**
+ * The names of the calls in a function's text: what `\b([A-Za-z_]\w*)\s*\(`
+ * finds, worked back from each `(` (no match object per call).
+ */
 export function scanCallees(bodyText: string): Set<string> {
   const out = new Set<string>();
-  CALL_NAMES.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = CALL_NAMES.exec(bodyText))) out.add(m[1]);
+  for (let open = bodyText.indexOf('('); open >= 0; open = bodyText.indexOf('(', open + 1)) {
+    let end = open;
+    while (end > 0 && isRegExpSpace(bodyText.charCodeAt(end - 1))) end--;
+    let start = end;
+    while (start > 0 && isWordChar(bodyText.charCodeAt(start - 1))) start--;
+    if (start === end) continue;
+    const first = bodyText.charCodeAt(start);
+    if (first >= 48 && first <= 57) continue;
+    out.add(bodyText.slice(start, end));
+  }
   return out;
+}
+
+/** What `\s` matches in a JavaScript regex. */
+function isRegExpSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**
