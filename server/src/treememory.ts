@@ -1,21 +1,22 @@
 /**
- * A walk over a tree-sitter tree that reads the tree where the runtime keeps
- * it, in the wasm memory, instead of asking the runtime node by node.
+ * The copy of a tree-sitter tree into SyntaxNodes, made by reading the tree
+ * where the runtime keeps it, in the wasm memory, instead of asking the
+ * runtime node by node.
  *
- * Copying a tree (tree.ts) asks five or six things of every node. Each ask
- * is a call into wasm, and a bare walk through the runtime's cursor
- * functions (first child, next sibling, parent, type) cost about two thirds
- * of the copy. This walk does what the runtime's `TreeCursor` does
+ * A copy through the runtime's cursor (tree.ts's copyTree) asks five or six
+ * things of every node, each a call into wasm; the bare walk (first child,
+ * next sibling, parent, type) cost about two thirds of that copy. This copy
+ * does in one JavaScript loop what the runtime's `TreeCursor` does
  * (tree_cursor.c: hidden nodes are looked through, aliases and fields come
- * from the language's tables), in JavaScript over the memory.
+ * from the language's tables), and makes the same nodes.
  *
  * It depends on the memory layout of the pinned web-tree-sitter (0.26, ABI
  * 15, wasm32): a subtree is 8 bytes, either inline data (a leaf token) or a
- * pointer to its heap data, whose children sit just before it. `open()`
- * checks the language's header against the public API, and the parser
- * compares a walk with one through the public API before it uses this one
- * (parse.ts); anything that differs leaves the runtime's own functions in
- * charge.
+ * pointer to its heap data, whose children sit just before it.
+ * languageTables() checks the language's header against the public API, and
+ * the parser compares copies of samples with copies through the public API
+ * before it uses this one (parse.ts); anything that differs leaves the
+ * runtime's cursor in charge.
  */
 import type { Language, Tree } from 'web-tree-sitter';
 import { SourceText, SyntaxNode, type NodePool } from './tree';
