@@ -58,7 +58,7 @@ const SUBTREE_BYTES = 8;
 
 const ERROR_SYMBOL = 65535;
 
-/** The language's tables a walk reads, by address. */
+/** The language's tables a copy reads, by address. */
 export interface LanguageTables {
   language: number;
   fieldCount: number;
