@@ -40,8 +40,9 @@ export class SyntaxNode {
   // millions of times over a tree scan, and this is the cheapest shape to build.
   // They are assigned in this body, not through recycle(): V8 sizes the object
   // from the assignments it sees in the constructor (through a call, 3 of the
-  // 13 fields went out of the object).
-  constructor(id: number, type: string, isNamed: boolean, isMissing: boolean, startIndex: number, endIndex: number, doc: SourceText, parent: SyntaxNode | null, index: number, field: string) {
+  // 13 fields went out of the object). A node starts with no children, no
+  // range and no MISSING mark: the copy sets them.
+  constructor(id: number, type: string, isNamed: boolean, doc: SourceText, parent: SyntaxNode | null, index: number, field: string) {
     this.children = NO_CHILDREN;
     this.parent = parent;
     this.index = index;
@@ -50,14 +51,14 @@ export class SyntaxNode {
     this.id = id;
     this.type = type;
     this.isNamed = isNamed;
-    this.isMissing = isMissing;
-    this.startIndex = startIndex;
-    this.endIndex = endIndex;
+    this.isMissing = false;
+    this.startIndex = 0;
+    this.endIndex = 0;
     this.named = undefined;
     this.doc = doc;
   }
 
-  /** Makes this object a new node, as the constructor would (NodePool); the same fields in the same order keep its shape. */
+  /** Makes this object a new node, as the constructor does (NodePool); the same fields in the same order keep its shape. */
   recycle(id: number, type: string, isNamed: boolean, doc: SourceText, parent: SyntaxNode | null, index: number, field: string): void {
     this.children = NO_CHILDREN;
     this.parent = parent;
@@ -303,7 +304,7 @@ export class NodePool {
       n.recycle(id, type, isNamed, doc, parent, index, field);
       return n;
     }
-    const n = new SyntaxNode(id, type, isNamed, false, 0, 0, doc, parent, index, field);
+    const n = new SyntaxNode(id, type, isNamed, doc, parent, index, field);
     this.nodes.push(n);
     this.used++;
     return n;
@@ -387,7 +388,7 @@ export function copyTree(tree: Tree, source: string, walk: CursorWalk, pool?: No
       // An error symbol's name is not in the table.
       const type = typeId === 65535 ? walk.typeName() : types[typeId];
       if (pool) node = pool.node(id, type, isNamed === 1, doc, parent, index, field);
-      else node = new SyntaxNode(id, type, isNamed === 1, false, 0, 0, doc, parent, index, field);
+      else node = new SyntaxNode(id, type, isNamed === 1, doc, parent, index, field);
       nodes.push(node);
       if (parent) kids.push(node);
       else root = node;

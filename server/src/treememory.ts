@@ -239,7 +239,7 @@ export function copyFromMemory(heap: WasmHeap, lang: LanguageTables, tree: Tree,
   const rootStart = rootInline ? u8[rootSlot + 6] : u32[(u32[rootSlot >> 2] + HEAP_PADDING_BYTES) >> 2];
   const rootSymbol = rootInline ? u8[rootSlot + 1] : u16[(u32[rootSlot >> 2] + HEAP_SYMBOL) >> 1];
   const rootType = rootSymbol === ERROR_SYMBOL ? rootSymbol : u16[publicBase + rootSymbol];
-  const root = pool ? pool.node(1, typeOf(rootType), namedType(rootType), doc, null, 0, '') : new SyntaxNode(1, typeOf(rootType), namedType(rootType), false, 0, 0, doc, null, 0, '');
+  const root = pool ? pool.node(1, typeOf(rootType), namedType(rootType), doc, null, 0, '') : new SyntaxNode(1, typeOf(rootType), namedType(rootType), doc, null, 0, '');
   nodes.push(root);
   if (rootInline || u32[(u32[rootSlot >> 2] + HEAP_CHILD_COUNT) >> 2] === 0) {
     leaf(root, rootSlot, rootStart);
@@ -281,7 +281,7 @@ export function copyFromMemory(heap: WasmHeap, lang: LanguageTables, tree: Tree,
         const type = typeOf(typeId);
         const index = kids.length - fBase[visibleFrame];
         const fieldName = field ? (fields[field] ?? '') : '';
-        const node = pool ? pool.node(id, type, namedType(typeId), doc, parent, index, fieldName) : new SyntaxNode(id, type, namedType(typeId), false, 0, 0, doc, parent, index, fieldName);
+        const node = pool ? pool.node(id, type, namedType(typeId), doc, parent, index, fieldName) : new SyntaxNode(id, type, namedType(typeId), doc, parent, index, fieldName);
         nodes.push(node);
         kids.push(node);
         if (children > 0) open(child, start, node, at, extra ? 1 : 0);
