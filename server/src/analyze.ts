@@ -62,15 +62,15 @@ export class FileAnalyzer {
   /** Edits noted since the last analysis (offsets into the text of the moment). */
   private pendingEdits: { start: number; oldEnd: number; text: string }[] = [];
 
+  /** One-shot: the node objects of the trees, used again by the next analysis (see NodePool). */
+  private readonly pool: NodePool | undefined;
+
   /**
    * `oneShot`: every text is analysed once (dma-check), so nothing is kept
    * for the next analysis of the same document: no findings cache (and no
    * signature of the file facts for it), no text-scan cache, and each wasm
    * tree is freed as soon as it is copied.
    */
-  /** One-shot: the node objects of the trees, used again by the next analysis (see NodePool). */
-  private readonly pool: NodePool | undefined;
-
   constructor(
     private readonly parser: CParser,
     private readonly options: { oneShot?: boolean } = {},
